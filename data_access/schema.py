@@ -1,0 +1,318 @@
+"""Database schema: reference tables, raw facts, and the summary tables pages read.
+
+Conventions
+-----------
+* Months are stored as text ``YYYY-MM``, quarters as ``YYYY-Qn``: they sort and compare
+  correctly as strings on every database, so no date function is ever needed in SQL.
+* Rates are never stored; the metric registry computes them from stored sums.
+* A column holding personal data carries ``info={"personal": True}``. Nothing marked
+  personal may be selected by a query that feeds a page, chart, public export or log;
+  :func:`personal_columns` lists them so tests can enforce it.
+* Summary tables (``estate_month``, ``street_month``, ``project_quarter``,
+  ``month_calendar``) are derived: :mod:`data_access.summary` rebuilds them from the raw
+  tables and nothing else writes them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+MANAGEMENT_MODES = ("professional", "bundle", "self", "unmanaged")
+#: Modes that count as professional coverage (专业物业覆盖): a company or a street bundle.
+MANAGED_MODES = ("professional", "bundle")
+CHANNELS = ("hotline", "tv", "app", "walk_in", "street_office")
+RESOLVED_LEVELS = ("estate", "community", "street", "district")
+ASSESSORS = ("community", "street", "district", "owners", "experts")
+ASSESSMENT_DIMENSIONS = (
+    "service_quality",
+    "owner_satisfaction",
+    "complaint_handling",
+    "disclosure",
+    "safety",
+    "party_building",
+)
+COMPLAINT_CATEGORIES = (
+    "cleaning",
+    "security",
+    "parking",
+    "elevators",
+    "fire_safety",
+    "ebike_charging",
+    "fees",
+    "public_income",
+    "greening",
+    "water_leaks",
+    "noise",
+    "other",
+)
+SURVEY_SPANS = ("month", "quarter", "year")
+
+# --- reference tables -------------------------------------------------------------
+
+district = Table(
+    "district",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(64), nullable=False),
+    Column("name_en", String(64)),
+    Column("geometry_geojson", Text, comment="GeoJSON geometry, WGS84"),
+)
+
+street = Table(
+    "street",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(64), nullable=False),
+    Column("name_en", String(64)),
+    Column("district_id", Integer, ForeignKey("district.id"), nullable=False, index=True),
+    Column("geometry_geojson", Text, comment="GeoJSON geometry, WGS84"),
+    Column("synthetic", Boolean, nullable=False, default=False),
+)
+
+community = Table(
+    "community",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(64), nullable=False),
+    Column("street_id", Integer, ForeignKey("street.id"), nullable=False, index=True),
+    Column("longitude", Float),
+    Column("latitude", Float),
+    Column("synthetic", Boolean, nullable=False, default=False),
+)
+
+company = Table(
+    "company",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(128), nullable=False),
+    Column("registered_on", Date),
+    Column("party_org", Boolean, nullable=False, default=False),
+)
+
+estate = Table(
+    "estate",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(128), nullable=False),
+    Column("address", String(256)),
+    Column("longitude", Float, comment="WGS84"),
+    Column("latitude", Float, comment="WGS84"),
+    Column("households", Integer, nullable=False),
+    Column("floor_area_m2", Float),
+    Column("build_year", Integer),
+    Column("fee_yuan_m2_month", Float),
+    Column("management_mode", String(16), nullable=False, comment="one of MANAGEMENT_MODES"),
+    Column("company_id", Integer, ForeignKey("company.id"), index=True),
+    Column("owners_committee", Boolean, nullable=False, default=False),
+    Column("committee_formed_on", Date),
+    Column("party_org", Boolean, nullable=False, default=False),
+    Column("smart_star", Integer, nullable=False, default=0),
+    Column("street_id", Integer, ForeignKey("street.id"), nullable=False, index=True),
+    Column("community_id", Integer, ForeignKey("community.id"), index=True),
+)
+
+contract = Table(
+    "contract",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("estate_id", Integer, ForeignKey("estate.id"), nullable=False, index=True),
+    Column("company_id", Integer, ForeignKey("company.id"), index=True),
+    Column("mode", String(16), nullable=False, comment="professional or bundle"),
+    Column("start_month", String(7), nullable=False),
+    Column("end_month", String(7), comment="last month served; NULL while running"),
+)
+
+# --- raw facts ---------------------------------------------------------------------
+
+fee_month = Table(
+    "fee_month",
+    metadata,
+    Column("estate_id", Integer, ForeignKey("estate.id"), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("households_billed", Integer, nullable=False),
+    Column("households_paid", Integer, nullable=False),
+    Column("amount_billed_yuan", Float),
+    Column("amount_collected_yuan", Float),
+)
+
+survey = Table(
+    "survey",
+    metadata,
+    Column("estate_id", Integer, ForeignKey("estate.id"), primary_key=True),
+    Column("period", String(8), primary_key=True, comment="YYYY-MM, YYYY-Qn or YYYY"),
+    Column("span", String(8), nullable=False, comment="month, quarter or year"),
+    Column("start_month", String(7), nullable=False),
+    Column("end_month", String(7), nullable=False),
+    Column("respondents", Integer, nullable=False),
+    Column("satisfied", Integer, nullable=False),
+)
+
+complaint = Table(
+    "complaint",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(64), nullable=False, unique=True, comment="投诉编号"),
+    Column("estate_id", Integer, ForeignKey("estate.id"), nullable=False),
+    Column("company_id", Integer, ForeignKey("company.id")),
+    Column("received_at", DateTime, nullable=False),
+    Column("received_month", String(7), nullable=False, comment="derived from received_at"),
+    Column(
+        "response_due_at",
+        DateTime,
+        nullable=False,
+        comment="derived: start of the day after the 3rd working day after receipt",
+    ),
+    Column("responded_at", DateTime),
+    Column("resolved_at", DateTime),
+    Column("channel", String(16), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("resolved_level", String(16)),
+    Column("resident_satisfied", Boolean),
+    Column("complainant_phone", String(32), info={"personal": True}),
+    Index("ix_complaint_estate_month", "estate_id", "received_month"),
+    Index("ix_complaint_month", "received_month"),
+)
+
+assessment = Table(
+    "assessment",
+    metadata,
+    Column("estate_id", Integer, ForeignKey("estate.id"), primary_key=True),
+    Column("quarter", String(7), primary_key=True),
+    Column("assessor", String(16), primary_key=True),
+    Column("company_id", Integer, ForeignKey("company.id"), index=True),
+    *[Column(dimension, Float) for dimension in ASSESSMENT_DIMENSIONS],
+)
+
+milestone = Table(
+    "milestone",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("on_date", Date, nullable=False),
+    Column("label_zh", String(128), nullable=False),
+    Column("label_en", String(128), nullable=False),
+    UniqueConstraint("on_date", "label_zh"),
+)
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text),
+)
+
+# --- summary tables (derived; rebuilt by data_access.summary) ------------------------
+
+month_calendar = Table(
+    "month_calendar",
+    metadata,
+    Column("month", String(7), primary_key=True),
+    Column("month_start", Date, nullable=False),
+    Column("month_end", Date, nullable=False),
+    Column("quarter", String(7), nullable=False),
+    Column("year", Integer, nullable=False),
+)
+
+#: Sums shared by estate_month and street_month, in the order they are computed.
+SUMMARY_SUM_COLUMNS = (
+    "households_billed",
+    "households_paid",
+    "amount_billed_yuan",
+    "amount_collected_yuan",
+    "respondents_month",
+    "satisfied_month",
+    "respondents_quarter",
+    "satisfied_quarter",
+    "respondents_year",
+    "satisfied_year",
+    "complaints",
+    "complaints_on_time",
+    "complaints_resolved",
+)
+
+
+def _sum_columns() -> list[Column]:
+    return [Column(name, Float if name.startswith("amount") else Integer, nullable=False, default=0)
+            for name in SUMMARY_SUM_COLUMNS]
+
+
+estate_month = Table(
+    "estate_month",
+    metadata,
+    Column("estate_id", Integer, primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("quarter", String(7), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("street_id", Integer, nullable=False),
+    Column("district_id", Integer, nullable=False),
+    Column("company_id", Integer, comment="company serving the estate in that month"),
+    Column("management_mode", String(16), nullable=False, comment="mode in that month"),
+    Column("households", Integer, nullable=False),
+    Column("has_committee", Integer, nullable=False),
+    *_sum_columns(),
+    Index("ix_estate_month_street", "street_id", "month"),
+    Index("ix_estate_month_month", "month"),
+    Index("ix_estate_month_company", "company_id", "month"),
+)
+
+street_month = Table(
+    "street_month",
+    metadata,
+    Column("street_id", Integer, primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("quarter", String(7), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("district_id", Integer, nullable=False),
+    Column("estates", Integer, nullable=False),
+    Column("households", Integer, nullable=False),
+    Column("managed_estates", Integer, nullable=False),
+    Column("managed_households", Integer, nullable=False),
+    Column("unmanaged_estates", Integer, nullable=False),
+    Column("committee_estates", Integer, nullable=False),
+    *_sum_columns(),
+    Index("ix_street_month_month", "month"),
+    Index("ix_street_month_district", "district_id", "month"),
+)
+
+project_quarter = Table(
+    "project_quarter",
+    metadata,
+    Column("estate_id", Integer, primary_key=True),
+    Column("quarter", String(7), primary_key=True),
+    Column("company_id", Integer),
+    Column("street_id", Integer, nullable=False),
+    Column("district_id", Integer, nullable=False),
+    Column("households", Integer, nullable=False),
+    Column("score", Float, nullable=False, comment="weighted assessment score 0-100"),
+    Index("ix_project_quarter_street", "street_id", "quarter"),
+)
+
+SUMMARY_TABLES = (month_calendar, estate_month, street_month, project_quarter)
+RAW_TABLES = (district, street, community, company, estate, contract, fee_month, survey,
+              complaint, assessment, milestone, meta)
+
+
+def personal_columns() -> list[Column]:
+    """Every column marked as personal data, across all tables."""
+    return [col for table in metadata.sorted_tables for col in table.columns
+            if col.info.get("personal")]
