@@ -1,0 +1,44 @@
+"""Shared fixtures: the hand-made fixture city on a real SQLite file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from data_access.engine import make_engine
+from tests.fixture_city import build_fixture_city
+
+
+@pytest.fixture(scope="session")
+def fixture_db_url(tmp_path_factory) -> str:
+    """URL of a SQLite file holding the fixture city (built once per test session)."""
+    path = tmp_path_factory.mktemp("fixture") / "fixture.sqlite"
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    build_fixture_city(engine, demo_flag=True)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture()
+def fixture_engine(fixture_db_url):
+    engine = make_engine(fixture_db_url)
+    yield engine
+    engine.dispose()
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_system(executable: str, why: str) -> str:
+    """Path of a system program the test needs: skip locally, FAIL under CI=true."""
+    path = shutil.which(executable) or (executable if os.path.exists(executable) else None)
+    if path is None:
+        message = f"{executable} is missing ({why}); .ci/run installs it"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
