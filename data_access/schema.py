@@ -214,6 +214,22 @@ milestone = Table(
     UniqueConstraint("on_date", "label_zh"),
 )
 
+import_log = Table(
+    "import_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("imported_at", DateTime, nullable=False),
+    Column("imported_by", String(64), comment="login name once login exists"),
+    Column("file_name", String(256), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("table_name", String(32), nullable=False),
+    Column("rows_inserted", Integer, nullable=False, default=0),
+    Column("rows_updated", Integer, nullable=False, default=0),
+    Column("rows_unchanged", Integer, nullable=False, default=0),
+    Column("rows_rejected", Integer, nullable=False, default=0),
+    Column("status", String(16), nullable=False, comment="imported, rejected or dry_run"),
+)
+
 meta = Table(
     "meta",
     metadata,
@@ -309,7 +325,7 @@ project_quarter = Table(
 
 SUMMARY_TABLES = (month_calendar, estate_month, street_month, project_quarter)
 RAW_TABLES = (district, street, community, company, estate, contract, fee_month, survey,
-              complaint, assessment, milestone, meta)
+              complaint, assessment, milestone, import_log, meta)
 
 
 def personal_columns() -> list[Column]:

@@ -106,10 +106,20 @@ def _estate_month_select():
         contract.c.start_month <= calendar.c.month,
         or_(contract.c.end_month.is_(None), contract.c.end_month >= calendar.c.month),
     )
+    # Estates with no contract history at all (e.g. imported without one) keep their
+    # current mode and company in every month; otherwise the active contract decides.
+    with_history = select(contract.c.estate_id).distinct().subquery("with_history")
+    no_history = with_history.c.estate_id.is_(None)
     mode = case(
         (contract.c.id.is_not(None), contract.c.mode),
+        (no_history, estate.c.management_mode),
         (estate.c.management_mode == "self", literal("self")),
         else_=literal("unmanaged"),
+    )
+    company_id = case(
+        (contract.c.id.is_not(None), contract.c.company_id),
+        (no_history, estate.c.company_id),
+        else_=None,
     )
     has_committee = case(
         (and_(estate.c.owners_committee.is_(True), estate.c.committee_formed_on.is_(None)), 1),
@@ -121,6 +131,7 @@ def _estate_month_select():
         estate.join(calendar, true())
         .join(street, street.c.id == estate.c.street_id)
         .outerjoin(contract, active_contract)
+        .outerjoin(with_history, with_history.c.estate_id == estate.c.id)
         .outerjoin(fee_month, and_(fee_month.c.estate_id == estate.c.id,
                                    fee_month.c.month == calendar.c.month))
         .outerjoin(survey_sums, and_(survey_sums.c.estate_id == estate.c.id,
@@ -136,7 +147,7 @@ def _estate_month_select():
         "year": calendar.c.year,
         "street_id": estate.c.street_id,
         "district_id": street.c.district_id,
-        "company_id": contract.c.company_id,
+        "company_id": company_id,
         "management_mode": mode,
         "households": estate.c.households,
         "has_committee": has_committee,

@@ -125,3 +125,24 @@ def test_pages_hold_no_sql():
         source = path.read_text()
         assert "sqlalchemy" not in source and "select(" not in source, path
         assert ".groupby(" not in source, path
+
+
+def test_estate_without_contract_history_keeps_its_current_mode(tmp_path):
+    from sqlalchemy import insert
+
+    from data_access.schema import estate
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'h.sqlite'}")
+    build_fixture_city(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(estate).values(
+            id=5, code="E5", name="新建小区", households=500, management_mode="professional",
+            company_id=2, owners_committee=False, party_org=False, smart_star=0, street_id=3))
+        refresh_summaries(conn)
+    values = queries.kpis(engine, Scope.everything(), Filters("2024-Q1")).values
+    # March: E1, E3 and the new E5 managed of five estates
+    assert values["coverage_rate"] == pytest.approx(3 / 5)
+    with engine.connect() as conn:
+        companies = set(conn.execute(select(estate_month.c.company_id).where(
+            estate_month.c.estate_id == 5)).scalars())
+    assert companies == {2}
