@@ -196,7 +196,7 @@ METRICS: tuple[Metric, ...] = (
         "按考核得分：优秀 / 合格 / 不合格（阈值可配置）",
         "from the assessment score: excellent / qualified / unqualified (configurable)",
         lambda c: _grade(c["assessment_score"]),
-        "grade", True, None, "score",
+        "grade", None, None, "score",
     ),
 )
 
@@ -271,10 +271,17 @@ def format_delta(metric: Metric | str, current: Any, previous: Any, lang: str = 
     if metric.format in ("percent1", "percent2"):
         digits = 1 if metric.format == "percent1" else 2
         unit = "个百分点" if lang == "zh" else " pp"
-        return f"{change * 100:+.{digits}f}{unit}"
+        return f"{_signed(change * 100, digits)}{unit}"
     if metric.format == "count":
-        return f"{int(round(change)):+,}"
-    return f"{change:+.1f}"
+        return _signed(round(change), 0)
+    return _signed(change, 1)
+
+
+def _signed(value: float, digits: int) -> str:
+    """+1.5 / -1.5 / 0.0: no sign when the value rounds to zero (no false arrows)."""
+    if round(value, digits) == 0:
+        return f"{0:.{digits}f}"
+    return f"{value:+,.{digits}f}"
 
 
 def format_target(metric: Metric | str, lang: str = "zh") -> str | None:

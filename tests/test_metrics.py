@@ -93,3 +93,9 @@ def test_delta_and_target_text():
 def test_unknown_metric_names_the_known_ones():
     with pytest.raises(KeyError, match="satisfaction_rate"):
         metrics.get("happiness")
+
+
+def test_delta_that_rounds_to_zero_has_no_sign():
+    assert metrics.format_delta("satisfaction_rate", 0.90001, 0.9, "en") == "0.0 pp"
+    assert metrics.format_delta("unmanaged_estates", 5, 5, "en") == "0"
+    assert metrics.format_delta("unmanaged_estates", 1500, 10, "en") == "+1,490"
