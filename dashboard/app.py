@@ -1,8 +1,8 @@
 """Entry point: ``streamlit run dashboard/app.py``.
 
 Sets up the page, the sidebar shell (title, demo badge, language switch, filters, "data
-through" caption) and the navigation, then runs the selected page. Pages read the
-language and filters from :mod:`dashboard.state`.
+through" caption) and the navigation from :mod:`dashboard.navigation`, then runs the
+selected page. Pages read the language and filters from :mod:`dashboard.state`.
 """
 
 from __future__ import annotations
@@ -18,31 +18,32 @@ import streamlit as st  # noqa: E402
 
 from dashboard import components, state  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
-
-PAGES_DIR = PROJECT_ROOT / "pages"
+from dashboard.navigation import PAGES  # noqa: E402
 
 
 def main() -> None:
     lang = state.current_lang()
     st.set_page_config(page_title=t("app.title", lang), layout="wide")
-    overview_title = t("nav.overview", lang)
-    # The default page is served at the app root only: Streamlit answers "Page not found"
-    # at a default page's own url_path. So the overview is the default page (at "/") and
-    # also a hidden page at "/overview", so that links to /overview?… work too.
-    overview = st.Page(PAGES_DIR / "overview.py", title=overview_title, url_path="home",
-                       default=True)
-    overview_alias = st.Page(PAGES_DIR / "overview.py", title=overview_title,
-                             url_path="overview", visibility="hidden")
-    definitions = st.Page(PAGES_DIR / "definitions.py", title=t("nav.definitions", lang),
-                          url_path="definitions")
-    page = st.navigation([overview, overview_alias, definitions])
-    # pages that show the period/district/street filters in the sidebar
-    filter_pages = (overview, overview_alias)
+    default, *others = PAGES
+    # Streamlit serves the default page at "/" only and answers "Page not found" at its
+    # own url_path, so the default page is registered twice: at "/" (url_path "home")
+    # and as a hidden page at its real url_path, so that links to /overview?… work.
+    pages = {
+        "default": (st.Page(default.path, title=t(default.title_key, lang), url_path="home",
+                            default=True), default),
+        "alias": (st.Page(default.path, title=t(default.title_key, lang),
+                          url_path=default.url_path, visibility="hidden"), default),
+    }
+    for spec in others:
+        pages[spec.url_path] = (st.Page(spec.path, title=t(spec.title_key, lang),
+                                        url_path=spec.url_path), spec)
+    selected = st.navigation([page for page, _ in pages.values()])
+    spec = next(spec for page, spec in pages.values() if page is selected)
     components.sidebar_header(lang)
     lang = state.language_switch()
-    state.sidebar_filters(show=any(page is p for p in filter_pages))
+    state.sidebar_filters(show=spec.shows_filters)
     components.data_through_caption(lang)
-    page.run()
+    selected.run()
 
 
 main()

@@ -150,6 +150,18 @@ CATALOG: dict[str, dict[str, str]] = {
 }
 
 
+def _merge_area_catalogs() -> None:
+    from dashboard.catalogs import area_entries
+
+    for key, entry in area_entries().items():
+        if key in CATALOG:
+            raise ValueError(f"i18n key {key!r} defined twice")
+        CATALOG[key] = entry
+
+
+_merge_area_catalogs()
+
+
 def normalize_lang(value: object) -> str:
     """``value`` if it is a supported language code, else the default (Chinese)."""
     return value if isinstance(value, str) and value in LANGS else DEFAULT_LANG

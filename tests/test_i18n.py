@@ -13,17 +13,23 @@ from data_access import grading
 from data_access.schema import ASSESSMENT_DIMENSIONS, ASSESSORS
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = sorted([*(ROOT / "dashboard").glob("*.py"), *(ROOT / "pages").glob("*.py")])
+SOURCES = sorted([*(ROOT / "dashboard").rglob("*.py"), *(ROOT / "pages").glob("*.py")])
 # t("key", …) / t('key', …) with a literal key
 LITERAL_CALL = re.compile(r"""\bt\(\s*(["'])([A-Za-z0-9_.]+)\1""")
 # t(f"prefix.{…}", …): keys assembled at run time; each prefix is checked below
 FSTRING_CALL = re.compile(r"""\bt\(\s*f(["'])([A-Za-z0-9_.]*)\{""")
 
 
+# menu titles are named in the page registry: PageSpec("x.py", "x", "nav.x")
+NAV_KEY = re.compile(r"""(["'])(nav\.[A-Za-z0-9_]+)\1""")
+
+
 def _used_keys() -> set[str]:
     keys = set()
     for path in SOURCES:
-        keys |= {m.group(2) for m in LITERAL_CALL.finditer(path.read_text(encoding="utf-8"))}
+        source = path.read_text(encoding="utf-8")
+        keys |= {m.group(2) for m in LITERAL_CALL.finditer(source)}
+        keys |= {m.group(2) for m in NAV_KEY.finditer(source)}
     return keys
 
 
