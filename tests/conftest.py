@@ -42,3 +42,26 @@ def require_system(executable: str, why: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+DEMO_END_MONTH = "2026-10"
+
+
+@pytest.fixture(scope="session")
+def city_demo(tmp_path_factory):
+    """The city-scale demo (seed 42) in a SQLite file, built once per session:
+    (url, DemoSummary) — the summary carries the build time."""
+    from data_access.demo import build_demo
+
+    path = tmp_path_factory.mktemp("city") / "city.sqlite"
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    summary = build_demo(engine, scale="city", seed=42, end_month=DEMO_END_MONTH)
+    engine.dispose()
+    return url, summary
+
+
+@pytest.fixture(scope="session")
+def city_demo_url(city_demo) -> str:
+    """URL of the session's city-scale demo database."""
+    return city_demo[0]
