@@ -74,9 +74,13 @@ def _metric_value(page, label: str) -> str:
 
 
 def _wait_for_charts(page, count: int) -> None:
+    """Plotly charts and the KPI sparklines (Vega SVGs inside st.metric) are drawn."""
     page.wait_for_function(
         "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
         arg=count, timeout=30_000)
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-testid=\"stMetricChart\"] svg.marks').length >= n",
+        arg=len(metrics.HEADLINE_KEYS), timeout=30_000)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -102,6 +106,11 @@ def test_every_page_loads_offline_in_both_languages(page, app_url, city_demo_url
     shot = ARTIFACTS / f"{page_path}-{lang}.png"
     page.screenshot(path=str(shot), full_page=True)
     if page_path == "overview":
+        # the README's picture: a taller window so that trends and the district
+        # comparison are in it too (Streamlit scrolls inside its own container)
+        page.set_viewport_size({"width": 1500, "height": 2300})
+        wait_for_app(page)
+        _wait_for_charts(page, 4)
         DOCS.mkdir(exist_ok=True)
         page.screenshot(path=str(DOCS / f"overview-{lang}.png"), full_page=True)
     assert external_requests(page.requested_urls) == []
