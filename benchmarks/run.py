@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ("pages/overview.py", "pages/definitions.py")
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -79,27 +78,42 @@ def bench_queries(url: str, repeat: int) -> list[dict]:
 
 
 def bench_pages(url: str, repeat: int) -> list[dict]:
+    """Cold and warm full script runs of every registered page, and for pages with the
+    global filters a filter change (district chosen, then whole city again)."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from dashboard.navigation import PAGES
+
     os.environ["DASHBOARD_DB_URL"] = url
     rows = []
-    for page in PAGES:
+    for index, spec in enumerate(PAGES):
         st.cache_data.clear()
         st.cache_resource.clear()
         app = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120)
-        if page != PAGES[0]:
-            app.switch_page(page)
+        if index:
+            app.switch_page(f"../pages/{spec.script}")
         started = time.perf_counter()
         app.run()
         cold = (time.perf_counter() - started) * 1000
         if app.exception:
-            raise RuntimeError(f"{page} raised: {app.exception[0].value}")
+            raise RuntimeError(f"{spec.script} raised: {app.exception[0].value}")
         warm = _time(app.run, repeat)
-        rows.append({"what": f"page: {Path(page).stem} (cold)", "unit": "ms", "median": cold,
-                     "p95": cold})
-        rows.append({"what": f"page: {Path(page).stem} (warm)", "unit": "ms",
+        name = spec.url_path
+        rows.append({"what": f"page: {name} (cold)", "unit": "ms", "median": cold, "p95": cold})
+        rows.append({"what": f"page: {name} (warm)", "unit": "ms",
                      "median": statistics.median(warm), "p95": _percentile(warm, 0.95)})
+        if spec.shows_filters:
+            districts = [o for o in app.selectbox(key="district").options]
+            changes = []
+            for step in range(repeat):
+                choice = districts[1 + step % (len(districts) - 1)] if step % 2 == 0 else districts[0]
+                app.selectbox(key="district").select(choice)
+                started = time.perf_counter()
+                app.run()
+                changes.append((time.perf_counter() - started) * 1000)
+            rows.append({"what": f"page: {name} (filter change, warm)", "unit": "ms",
+                         "median": statistics.median(changes), "p95": _percentile(changes, 0.95)})
     return rows
 
 
