@@ -2,7 +2,9 @@
 
 Commands: ``init`` (empty database), ``demo`` (build the synthetic demo city),
 ``ensure-demo`` (build it only when the database has no data), ``refresh`` (rebuild the
-summary tables), ``kpis`` (headline metrics for a period and area), ``info``.
+summary tables), ``kpis`` (headline metrics for a period and area), ``info``,
+``templates DIR`` (blank import templates), ``import FILE...`` (validate and load the
+bureau's CSV/XLSX files in one transaction), ``export`` (a table in the import format).
 """
 
 from __future__ import annotations
@@ -197,6 +199,96 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain text table whose columns line up with CJK text."""
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([width(h)] + [width(row[i]) for row in cells]) for i, h in enumerate(headers)]
+    lines = ["  ".join(_pad(h, w) for h, w in zip(headers, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(_pad(v, w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def _import_table_name(name: str | None) -> str | None:
+    from data_access.importing import TABLES, table_named
+
+    if name is None:
+        return None
+    table = table_named(name)
+    if table is None:
+        raise CliError(f"unknown table {name!r}; choose one of {', '.join(TABLES)}")
+    return table
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    from data_access.importing import write_all_templates
+
+    paths = write_all_templates(args.directory)
+    for path in paths:
+        print(path)
+    print(f"{len(paths)} templates written to {args.directory}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from data_access.importing import import_files
+
+    table = _import_table_name(args.table)
+    missing = [f for f in args.files if not Path(f).is_file()]
+    if missing:
+        raise CliError(f"no such file: {', '.join(missing)}")
+    engine = make_engine(args.db)
+    last = [-1.0]
+
+    def progress(fraction: float, message: str) -> None:
+        if fraction - last[0] >= 0.05 or fraction >= 1.0:
+            last[0] = fraction
+            print(f"  {fraction * 100:5.1f}%  {message}", file=sys.stderr, flush=True)
+
+    report = import_files(engine, args.files, dry_run=args.dry_run, table=table,
+                          user=args.user, progress=None if args.quiet else progress)
+    lang = args.lang
+    if report.results:
+        print(_table(("file", "sheet", "table", "rows", "inserted", "updated", "unchanged",
+                      "rejected"),
+                     [(r.file, r.sheet or "", r.table, r.rows, r.inserted, r.updated,
+                       r.unchanged, r.rejected) for r in report.results]))
+    if report.created:
+        print("created: " + ", ".join(f"{count} {name}" for name, count in
+                                      sorted(report.created.items())))
+    if report.problems:
+        print()
+        print(_table(("severity", "file", "sheet", "row", "column", "value", "reason"),
+                     [(p.severity, p.file, p.sheet or "", "" if p.row is None else p.row,
+                       p.column or "", p.value or "", p.reason(lang))
+                      for p in report.problems]))
+    print()
+    if not report.ok:
+        print(f"import rejected: {report.error_count} error(s); nothing was written")
+        return 1
+    if args.dry_run:
+        print(f"dry run: no errors; nothing was written ({report.seconds:.1f} s)")
+    else:
+        print(f"imported in {report.seconds:.1f} s")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from data_access.importing import write_export
+
+    table = _import_table_name(args.table)
+    engine = make_engine(args.db)
+    with open(args.out, "wb") as handle:
+        count = write_export(engine, table, args.format, handle, lang=args.lang)
+    print(f"{count:,} {table} rows written to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m data_access",
                                      description="Red Property dashboard data tools")
@@ -226,6 +318,40 @@ def build_parser() -> argparse.ArgumentParser:
     kpis.add_argument("--json", action="store_true", help="print one JSON object")
     kpis.add_argument("--lang", choices=("zh", "en"), default="zh")
     kpis.set_defaults(handler=cmd_kpis)
+
+    tables = "estates, companies, fees, surveys, complaints, assessments"
+    templates = commands.add_parser(
+        "templates", help="write blank CSV and XLSX import templates, one per table")
+    templates.add_argument("directory", metavar="DIR")
+    templates.set_defaults(handler=cmd_templates)
+
+    importer = commands.add_parser(
+        "import", help="validate and import CSV/XLSX files in one transaction",
+        description="Import files given together (companies, then estates, then the rest) "
+                    "in one transaction. Any error: the located problems are printed, "
+                    "nothing is written and the exit code is 1.")
+    importer.add_argument("files", nargs="+", metavar="FILE")
+    importer.add_argument("--dry-run", action="store_true",
+                          help="validate and count, write nothing")
+    importer.add_argument("--table", help=f"table of every file ({tables}); "
+                          "default: recognised from the headers")
+    importer.add_argument("--user", help="who imports (recorded in the import log)")
+    importer.add_argument("--lang", choices=("zh", "en"), default="zh",
+                          help="language of the problem reasons")
+    importer.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    importer.set_defaults(handler=cmd_import)
+
+    exporter = commands.add_parser(
+        "export", help="write a table in the import format (imports back unchanged)",
+        description="Write a table as CSV or XLSX in the import format. This is the "
+                    "bureau's own data: the complaints export includes complainant_phone "
+                    "(personal data) - keep it inside the bureau, never publish it.")
+    exporter.add_argument("--table", required=True, help=tables)
+    exporter.add_argument("--format", choices=("csv", "xlsx"), required=True)
+    exporter.add_argument("--lang", choices=("en", "zh"), default="en",
+                          help="headers and coded values in English (default) or Chinese")
+    exporter.add_argument("out", metavar="OUT")
+    exporter.set_defaults(handler=cmd_export)
     return parser
 
 
