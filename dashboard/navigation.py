@@ -28,4 +28,5 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview.py", "overview", "nav.overview"),
     PageSpec("definitions.py", "definitions", "nav.definitions", shows_filters=False),
+    PageSpec("data_import.py", "import", "nav.import", shows_filters=False),
 )

@@ -16,12 +16,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted([*(ROOT / "dashboard").rglob("*.py"), *(ROOT / "pages").glob("*.py")])
 # t("key", …) / t('key', …) with a literal key
 LITERAL_CALL = re.compile(r"""\bt\(\s*(["'])([A-Za-z0-9_.]+)\1""")
-# t(f"prefix.{…}", …): keys assembled at run time; each prefix is checked below
-FSTRING_CALL = re.compile(r"""\bt\(\s*f(["'])([A-Za-z0-9_.]*)\{""")
+# f"prefix.{…}": keys assembled at run time (in a t() call or passed to one later);
+# each prefix is checked below
+FSTRING_CALL = re.compile(r"""\bf(["'])([A-Za-z0-9_]+\.[A-Za-z0-9_.]*)\{""")
+QUOTED_KEY = re.compile(r"""(["'])([A-Za-z0-9_]+\.[A-Za-z0-9_.]+)\1""")
 
 
-# menu titles are named in the page registry: PageSpec("x.py", "x", "nav.x")
-NAV_KEY = re.compile(r"""(["'])(nav\.[A-Za-z0-9_]+)\1""")
+# menu titles are named in the page registry: PageSpec("x.py", "x", "area.nav.x")
+NAV_KEY = re.compile(r"""PageSpec\(\s*(["'])[^"']+\1,\s*(["'])[^"']+\2,\s*(["'])(?P<key>[A-Za-z0-9_.]+)\3""")
 
 
 def _used_keys() -> set[str]:
@@ -29,7 +31,9 @@ def _used_keys() -> set[str]:
     for path in SOURCES:
         source = path.read_text(encoding="utf-8")
         keys |= {m.group(2) for m in LITERAL_CALL.finditer(source)}
-        keys |= {m.group(2) for m in NAV_KEY.finditer(source)}
+        keys |= {m.group("key") for m in NAV_KEY.finditer(source)}
+        # keys named in tables of (key, value) pairs and passed to t() later
+        keys |= {m.group(2) for m in QUOTED_KEY.finditer(source) if m.group(2) in CATALOG}
     return keys
 
 
@@ -70,7 +74,9 @@ def test_dynamic_keys_exist():
     """Keys built at run time: t(f"grain.{…}"), t(f"lang.{…}"), t(f"{prefix}.{name}")."""
     from dashboard import components, state
 
-    assert _dynamic_prefixes() <= {"grain.", "lang.", ""}
+    # every key prefix assembled at run time names at least one catalog entry
+    for prefix in _dynamic_prefixes() - {""}:
+        assert any(key.startswith(prefix) for key in CATALOG), prefix
     expected = {f"grain.{k}" for k in (*state.PERIOD_KINDS, *components.TREND_GRAINS)}
     expected |= {f"lang.{code}" for code in LANGS}
     expected |= {f"dim.{d}" for d in ASSESSMENT_DIMENSIONS}
@@ -101,13 +107,16 @@ def test_chinese_strings_are_chinese():
     # CJK characters or full-width punctuation（…）
     cjk = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
     for key, entry in CATALOG.items():
-        if key in ("lang.en",) or entry["zh"] in ("—",):
+        # placeholders and units only ("{area} ㎡") have no words to translate
+        words = re.sub(r"\{[^}]*\}", "", entry["zh"])
+        if key in ("lang.en",) or not re.search(r"[A-Za-z\u4e00-\u9fff]", words):
             continue
         assert cjk.search(entry["zh"]), key
 
 
 def test_no_unused_keys():
-    dynamic_prefixes = ("grain.", "lang.", "dim.", "assessor.")
+    dynamic_prefixes = ("grain.", "lang.", "dim.", "assessor.",
+                        *(prefix for prefix in _dynamic_prefixes() if prefix))
     unused = sorted(k for k in CATALOG
                     if k not in _used_keys() and not k.startswith(dynamic_prefixes))
     assert not unused, f"catalog keys nothing uses: {unused}"
