@@ -29,72 +29,72 @@ def url() -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _engine_for(db_url: str) -> Engine:
+def engine_for(db_url: str) -> Engine:
     return make_engine(db_url)
 
 
 def engine() -> Engine:
     """The (shared) engine of the current database URL."""
-    return _engine_for(url())
+    return engine_for(url())
 
 
 # --- cached query wrappers (first argument: the URL string, part of the cache key) -------
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _get_meta(db_url: str) -> dict[str, str]:
-    return queries.get_meta(_engine_for(db_url))
+    return queries.get_meta(engine_for(db_url))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _is_demo(db_url: str) -> bool:
-    return queries.is_demo(_engine_for(db_url))
+    return queries.is_demo(engine_for(db_url))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _data_months(db_url: str) -> tuple[str, str] | None:
-    return queries.data_months(_engine_for(db_url))
+    return queries.data_months(engine_for(db_url))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _default_period(db_url: str) -> Period | None:
-    return queries.default_period(_engine_for(db_url))
+    return queries.default_period(engine_for(db_url))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _list_districts(db_url: str, scope: Scope) -> pd.DataFrame:
-    return queries.list_districts(_engine_for(db_url), scope)
+    return queries.list_districts(engine_for(db_url), scope)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _list_streets(db_url: str, scope: Scope, district_code: str | None) -> pd.DataFrame:
-    return queries.list_streets(_engine_for(db_url), scope, district_code)
+    return queries.list_streets(engine_for(db_url), scope, district_code)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _area_names(db_url: str, scope: Scope, lang: str) -> dict[str, str]:
-    return queries.area_names(_engine_for(db_url), scope, lang)
+    return queries.area_names(engine_for(db_url), scope, lang)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _milestones(db_url: str) -> pd.DataFrame:
-    return queries.milestones(_engine_for(db_url))
+    return queries.milestones(engine_for(db_url))
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _kpis(db_url: str, scope: Scope, filters: Filters) -> queries.KpiResult:
-    return queries.kpis(_engine_for(db_url), scope, filters)
+    return queries.kpis(engine_for(db_url), scope, filters)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _kpi_series(db_url: str, scope: Scope, filters: Filters | None, grain: str,
                 first_month: str | None, last_month: str | None) -> pd.DataFrame:
-    return queries.kpi_series(_engine_for(db_url), scope, filters, grain, first_month,
+    return queries.kpi_series(engine_for(db_url), scope, filters, grain, first_month,
                               last_month)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _kpis_by_area(db_url: str, scope: Scope, filters: Filters) -> pd.DataFrame:
-    return queries.kpis_by_area(_engine_for(db_url), scope, filters)
+    return queries.kpis_by_area(engine_for(db_url), scope, filters)
 
 
 # --- what pages and components call ------------------------------------------------------

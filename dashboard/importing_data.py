@@ -9,7 +9,7 @@ import zipfile
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import TTL_SECONDS, _engine_for, url
+from dashboard.data import TTL_SECONDS, engine_for, url
 from data_access import import_history as history
 from data_access.importing import TABLE_ORDER, write_template
 
@@ -18,7 +18,7 @@ TEMPLATE_FORMATS = ("csv", "xlsx")
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _import_history(db_url: str, limit: int) -> pd.DataFrame:
-    return history.import_history(_engine_for(db_url), limit)
+    return history.import_history(engine_for(db_url), limit)
 
 
 def import_history(limit: int = 200) -> pd.DataFrame:

@@ -27,6 +27,13 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview.py", "overview", "nav.overview"),
+    PageSpec("trends.py", "trends", "trends.nav"),
+    PageSpec("complaints.py", "complaints", "complaints.nav"),
+    PageSpec("estate.py", "estate", "estate.nav", shows_filters=False),
+    PageSpec("companies.py", "companies", "grades.nav.companies"),
+    PageSpec("company.py", "company", "grades.nav.company"),
+    PageSpec("redblack.py", "redblack", "grades.nav.redblack"),
+    PageSpec("mismatch.py", "mismatch", "grades.nav.mismatch"),
     PageSpec("definitions.py", "definitions", "nav.definitions", shows_filters=False),
     PageSpec("data_import.py", "import", "nav.import", shows_filters=False),
 )

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from sqlalchemy import Engine, func, select
 
 from data_access import metrics as metric_registry
+from data_access import milestones
 from data_access import queries
 from data_access.config import database_url
 from data_access.engine import make_engine
@@ -352,6 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="headers and coded values in English (default) or Chinese")
     exporter.add_argument("out", metavar="OUT")
     exporter.set_defaults(handler=cmd_export)
+    milestones.register_cli(commands)
     return parser
 
 

@@ -323,7 +323,84 @@ project_quarter = Table(
     Index("ix_project_quarter_street", "street_id", "quarter"),
 )
 
-SUMMARY_TABLES = (month_calendar, estate_month, street_month, project_quarter)
+#: Complaints flagged as repeats: same estate and category, received on a day at most 30
+#: days after the day of the previous complaint of that estate and category.
+complaint_repeat = Table(
+    "complaint_repeat",
+    metadata,
+    Column("complaint_id", Integer, primary_key=True),
+)
+
+#: Complaint counts per estate, month, category, channel and where they were resolved
+#: (NULL: not resolved), for the complaints page and the estate profile.
+complaint_month = Table(
+    "complaint_month",
+    metadata,
+    Column("estate_id", Integer, nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("quarter", String(7), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("street_id", Integer, nullable=False),
+    Column("district_id", Integer, nullable=False),
+    Column("company_id", Integer, comment="company on the complaint"),
+    Column("category", String(64), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("resolved_level", String(16), comment="NULL when not resolved at any level"),
+    Column("complaints", Integer, nullable=False, default=0),
+    Column("complaints_on_time", Integer, nullable=False, default=0),
+    Column("complaints_resolved", Integer, nullable=False, default=0),
+    Column("complaints_rated", Integer, nullable=False, default=0,
+           comment="resident gave a verdict on the handling"),
+    Column("complaints_satisfied", Integer, nullable=False, default=0),
+    Column("complaints_repeat", Integer, nullable=False, default=0),
+    Index("ix_complaint_month_street", "street_id", "month"),
+    Index("ix_complaint_month_month", "month"),
+    Index("ix_complaint_month_estate", "estate_id", "month"),
+)
+
+#: Each assessment dimension of a project and quarter: its assessor-weighted score (the
+#: dimension's name) and its points in the weighted project score (``<dimension>_points``;
+#: the six add up to project_quarter.score), for the company profile's "why this grade".
+project_dimension_quarter = Table(
+    "project_dimension_quarter",
+    metadata,
+    Column("estate_id", Integer, primary_key=True),
+    Column("quarter", String(7), primary_key=True),
+    Column("company_id", Integer),
+    Column("street_id", Integer, nullable=False),
+    Column("district_id", Integer, nullable=False),
+    Column("households", Integer, nullable=False),
+    *[Column(dimension, Float) for dimension in ASSESSMENT_DIMENSIONS],
+    *[Column(f"{dimension}_points", Float) for dimension in ASSESSMENT_DIMENSIONS],
+    Index("ix_project_dimension_quarter_company", "company_id", "quarter"),
+)
+
+#: Trends broken down by company, management mode or estate age: estate_month summed per
+#: month, street and group (``dimension`` company/mode/age; ``group_code`` a company code
+#: or ``__none__``, a mode, or old/new/unknown) — what the trends page reads.
+trend_month = Table(
+    "trend_month",
+    metadata,
+    Column("month", String(7), nullable=False),
+    Column("street_id", Integer, nullable=False),
+    Column("district_id", Integer, nullable=False),
+    Column("dimension", String(8), nullable=False),
+    Column("group_code", String(32), nullable=False),
+    Column("estates", Integer, nullable=False),
+    Column("households", Integer, nullable=False),
+    Column("managed_estates", Integer, nullable=False),
+    Column("managed_households", Integer, nullable=False),
+    Column("unmanaged_estates", Integer, nullable=False),
+    Column("committee_estates", Integer, nullable=False),
+    *[Column(name, Integer, nullable=False, default=0) for name in SUMMARY_SUM_COLUMNS
+      if not name.startswith("amount")],
+    Index("ix_trend_month_dimension", "dimension", "month"),
+    Index("ix_trend_month_street", "dimension", "street_id", "month"),
+    Index("ix_trend_month_group", "dimension", "group_code", "month"),
+)
+
+SUMMARY_TABLES = (month_calendar, estate_month, street_month, project_quarter,
+                  complaint_repeat, complaint_month, project_dimension_quarter, trend_month)
 RAW_TABLES = (district, street, community, company, estate, contract, fee_month, survey,
               complaint, assessment, milestone, import_log, meta)
 

@@ -14,7 +14,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Connection, and_, case, delete, func, insert, literal, or_, select, true
 
-from data_access import grading
+from data_access import complaints, grades, grading, trends
 from data_access.loading import bulk_insert
 from data_access.periods import month_range, quarter_of_month
 from data_access.schema import (
@@ -33,6 +33,11 @@ from data_access.schema import (
     street_month,
     survey,
 )
+
+
+#: Product areas with summaries of their own, refreshed after the core ones in this order
+#: (each module has clear_summaries(conn) and refresh_summaries(conn)).
+AREA_SUMMARIES = (complaints, trends, grades)
 
 
 def data_range(conn: Connection) -> tuple[str, str] | None:
@@ -208,6 +213,8 @@ def refresh_summaries(conn: Connection) -> None:
     """Rebuild every summary table from the raw tables, inside the caller's transaction."""
     for table in (street_month, estate_month, project_quarter, month_calendar):
         conn.execute(delete(table))
+    for area in AREA_SUMMARIES:
+        area.clear_summaries(conn)
     span = data_range(conn)
     if span is None:
         return
@@ -219,3 +226,5 @@ def refresh_summaries(conn: Connection) -> None:
     projects = _project_quarter_rows(conn)
     if not projects.empty:
         bulk_insert(conn, project_quarter, projects)
+    for area in AREA_SUMMARIES:
+        area.refresh_summaries(conn)

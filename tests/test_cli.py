@@ -86,3 +86,20 @@ def test_city_demo_matches_published_figures(city_demo_url, period):
                                  "--json").stdout)
     for key, published in PUBLISHED[period].items():
         assert payload["metrics"][key] == pytest.approx(published, abs=0.015), key
+
+
+def test_milestones_can_be_edited_from_the_cli(tmp_path):
+    from data_access.engine import make_engine
+    from tests.fixture_city import build_fixture_city
+
+    url = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    build_fixture_city(make_engine(url))
+    assert "added milestone" in run_cli("--db", url, "milestones", "add", "2024-07-01",
+                                        "大物业试点扩围", "Bundle pilots widened").stdout
+    listing = run_cli("--db", url, "milestones", "list").stdout
+    assert "2024-07-01  大物业试点扩围  |  Bundle pilots widened" in listing
+    new_id = next(line.split()[0] for line in listing.splitlines() if "大物业试点扩围" in line)
+    run_cli("--db", url, "milestones", "remove", new_id)
+    assert "大物业试点扩围" not in run_cli("--db", url, "milestones", "list").stdout
+    bad = run_cli("--db", url, "milestones", "add", "2024-13-01", "x", check=False)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

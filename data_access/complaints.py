@@ -1,0 +1,500 @@
+"""Complaints: the ``complaint_month`` summary and every read of the complaints page.
+
+Summary (rebuilt by :func:`refresh_summaries`, called from
+:func:`data_access.summary.refresh_summaries` inside the caller's transaction):
+
+* ``complaint_repeat`` lists the *repeat* complaints: same estate and same category as an
+  earlier complaint received at most :data:`REPEAT_WINDOW_DAYS` calendar days before
+  (days counted between the days of receipt; the first complaint of a chain is not a
+  repeat, every later one within 30 days of its predecessor is).
+* ``complaint_month`` counts complaints per estate, month, company, category, channel and
+  the level where they were resolved (NULL when not resolved), with how many were
+  answered on time, resolved, rated by the resident, rated satisfied, and repeats.
+
+Reads take the viewer's :class:`~data_access.filters.Scope`, the page
+:class:`~data_access.filters.Filters` (period and area) and a cross-filter
+:class:`Selection` (category, channel, month picked on a chart). Rates come from the
+metric registry (complaint rate, per 1,000 households, on-time response, resolution);
+the three complaint-handling ratios the registry does not hold yet are defined once
+here as :class:`~data_access.metrics.Metric` objects (:data:`EXTRA_METRICS`).
+
+Only :func:`open_complaints` reads the raw ``complaint`` table (a list, never a chart), and
+it never selects ``complainant_phone``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    Connection,
+    Engine,
+    String,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    type_coerce,
+)
+
+from data_access import metrics
+from data_access.filters import Filters, Scope, area_clause
+from data_access.loading import bulk_insert
+from data_access.schema import (
+    company,
+    complaint,
+    complaint_month,
+    complaint_repeat,
+    estate,
+    estate_month,
+    month_calendar,
+    street,
+    street_month,
+)
+
+#: Same estate and category within this many days of the previous one: a repeat.
+REPEAT_WINDOW_DAYS = 30
+#: Estates with fewer households are not ranked by complaint rate (too few to compare).
+RANK_MIN_HOUSEHOLDS = 100
+#: Rows of the open-complaints list shown at most (the total is always given).
+OPEN_LIST_LIMIT = 200
+
+SUM_COLUMNS = ("complaints", "complaints_on_time", "complaints_resolved", "complaints_rated",
+               "complaints_satisfied", "complaints_repeat")
+#: Columns of complaint_month a read may group by.
+DIMENSIONS = ("category", "channel", "month", "resolved_level", "estate_id", "company_id")
+
+
+# --- metrics the registry does not hold (yet) ---------------------------------------------------
+
+HANDLING_SATISFACTION = metrics.Metric(
+    "handling_satisfaction_rate", "处理满意率", "Satisfied with handling",
+    "对处理结果表示满意的投诉 ÷ 投诉人作出评价的投诉",
+    "complaints whose complainant was satisfied with the handling ÷ complaints rated",
+    lambda c: metrics.ratio(c["complaints_satisfied"], c["complaints_rated"]),
+    "percent1", True, None, "flow",
+)
+REPEAT_SHARE = metrics.Metric(
+    "repeat_share", "重复投诉占比", "Repeat complaints",
+    "同一小区同一类别、距上一次投诉不超过30天的投诉 ÷ 投诉件数",
+    "complaints about the same estate and category within 30 days of the previous one "
+    "÷ complaints",
+    lambda c: metrics.ratio(c["complaints_repeat"], c["complaints"]),
+    "percent1", False, None, "flow",
+)
+LEVEL_SHARE = metrics.Metric(
+    "resolved_level_share", "办结层级占比", "Share of resolved complaints",
+    "在该层级办结的投诉 ÷ 已办结投诉", "complaints resolved at that level ÷ complaints resolved",
+    lambda c: metrics.ratio(c["complaints_resolved"], c["resolved_total"]),
+    "percent1", None, None, "flow",
+)
+EXTRA_METRICS = (HANDLING_SATISFACTION, REPEAT_SHARE)
+
+
+def evaluate(components: pd.DataFrame | dict[str, Any]) -> pd.DataFrame | dict[str, Any]:
+    """Registry metrics plus :data:`EXTRA_METRICS` from complaint components.
+
+    Components: the :data:`SUM_COLUMNS` and ``household_months`` (missing ones count 0).
+    """
+    if isinstance(components, pd.DataFrame):
+        frame = components.copy()
+        for name in (*SUM_COLUMNS, "household_months"):
+            if name not in frame:
+                frame[name] = 0
+            frame[name] = frame[name].fillna(0).astype(float)
+        frame = metrics.evaluate(frame)
+        for metric in EXTRA_METRICS:
+            frame[metric.key] = metric.compute(frame)
+        return frame
+    values = {name: float(components.get(name) or 0)
+              for name in (*SUM_COLUMNS, "household_months")}
+    result = metrics.evaluate(values)
+    for metric in EXTRA_METRICS:
+        result[metric.key] = metric.compute(values)
+    return {**values, **result}
+
+
+# --- refresh --------------------------------------------------------------------------------
+
+def clear_summaries(conn: Connection) -> None:
+    """Empty the complaint summaries (first step of a refresh)."""
+    conn.execute(delete(complaint_month))
+    conn.execute(delete(complaint_repeat))
+
+
+def repeat_flags(frame: pd.DataFrame, window_days: int = REPEAT_WINDOW_DAYS) -> np.ndarray:
+    """For complaints sorted by (estate_id, category, received_at): whether each one
+    follows a complaint of the same estate and category received at most ``window_days``
+    days (between days of receipt) before it."""
+    if frame.empty:
+        return np.zeros(0, dtype=bool)
+    days = pd.to_datetime(frame["received_at"], format="ISO8601").to_numpy().astype("datetime64[D]").astype(
+        np.int64)
+    estates = frame["estate_id"].to_numpy()
+    categories = frame["category"].to_numpy()
+    flags = np.zeros(len(frame), dtype=bool)
+    same = (estates[1:] == estates[:-1]) & (categories[1:] == categories[:-1])
+    flags[1:] = same & (days[1:] - days[:-1] <= window_days)
+    return flags
+
+
+def _mark_repeats(conn: Connection) -> None:
+    c = complaint
+    rows = conn.execute(
+        select(c.c.id, c.c.estate_id, c.c.category,
+               type_coerce(c.c.received_at, String).label("received_at"))
+        .order_by(c.c.estate_id, c.c.category, c.c.received_at, c.c.id)).all()
+    frame = pd.DataFrame(rows, columns=["id", "estate_id", "category", "received_at"])
+    if frame.empty:
+        return
+    flagged = frame.loc[repeat_flags(frame), ["id"]].rename(columns={"id": "complaint_id"})
+    bulk_insert(conn, complaint_repeat, flagged)
+
+
+def _complaint_month_select():
+    c = complaint
+    on_time = and_(c.c.responded_at.is_not(None), c.c.responded_at < c.c.response_due_at)
+    resolved = c.c.resolved_at.is_not(None)
+    level = case((resolved, c.c.resolved_level), else_=None)
+    rated = c.c.resident_satisfied.is_not(None)
+    satisfied = c.c.resident_satisfied.is_(True)
+    repeat = complaint_repeat.c.complaint_id.is_not(None)
+    keys = {
+        "estate_id": c.c.estate_id,
+        "month": c.c.received_month,
+        "quarter": month_calendar.c.quarter,
+        "year": month_calendar.c.year,
+        "street_id": estate.c.street_id,
+        "district_id": street.c.district_id,
+        "company_id": c.c.company_id,
+        "category": c.c.category,
+        "channel": c.c.channel,
+        "resolved_level": level,
+    }
+    sums = {
+        "complaints": func.count(),
+        "complaints_on_time": func.sum(case((on_time, 1), else_=0)),
+        "complaints_resolved": func.sum(case((resolved, 1), else_=0)),
+        "complaints_rated": func.sum(case((rated, 1), else_=0)),
+        "complaints_satisfied": func.sum(case((satisfied, 1), else_=0)),
+        "complaints_repeat": func.sum(case((repeat, 1), else_=0)),
+    }
+    source = (c.join(estate, estate.c.id == c.c.estate_id)
+              .join(street, street.c.id == estate.c.street_id)
+              .join(month_calendar, month_calendar.c.month == c.c.received_month)
+              .outerjoin(complaint_repeat, complaint_repeat.c.complaint_id == c.c.id))
+    statement = (select(*[expr.label(name) for name, expr in {**keys, **sums}.items()])
+                 .select_from(source).group_by(*keys.values()))
+    return [*keys, *sums], statement
+
+
+def refresh_summaries(conn: Connection) -> None:
+    """Rebuild ``complaint_repeat`` and ``complaint_month`` (after ``month_calendar``)."""
+    clear_summaries(conn)
+    _mark_repeats(conn)
+    names, statement = _complaint_month_select()
+    conn.execute(insert(complaint_month).from_select(names, statement))
+
+
+# --- cross-filter selection ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Selection:
+    """What the viewer picked on the complaints charts (None: everything)."""
+
+    category: str | None = None
+    channel: str | None = None
+    month: str | None = None
+
+    KEYS = ("category", "channel", "month")
+
+    def without(self, name: str) -> "Selection":
+        return replace(self, **{name: None})
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.category or self.channel or self.month)
+
+    def items(self) -> list[tuple[str, str]]:
+        return [(key, getattr(self, key)) for key in self.KEYS if getattr(self, key)]
+
+
+def months_in_view(filters: Filters, selection: Selection | None = None) -> tuple[str, str]:
+    """First and last month shown: the period's, or the selected month when it lies in it."""
+    period = filters.period_obj
+    month = selection.month if selection is not None else None
+    if month and period.first_month <= month <= period.last_month:
+        return month, month
+    return period.first_month, period.last_month
+
+
+def _estate_id_clause(column, estate_code: str | None):
+    return column.in_(select(estate.c.id).where(estate.c.code == estate_code))
+
+
+def _selection_clauses(table, selection: Selection | None) -> list:
+    clauses = []
+    if selection is not None:
+        if selection.category:
+            clauses.append(table.c.category == selection.category)
+        if selection.channel:
+            clauses.append(table.c.channel == selection.channel)
+    return clauses
+
+
+def complaint_sums(engine: Engine, scope: Scope, filters: Filters,
+                   selection: Selection | None = None, by: tuple[str, ...] = (),
+                   estate_code: str | None = None) -> pd.DataFrame:
+    """Σ of :data:`SUM_COLUMNS` over the months in view, grouped by ``by`` (names from
+    :data:`DIMENSIONS`), within scope ∩ the filters' area (∩ one estate) ∩ ``selection``.
+
+    An estate profile passes ``estate_code`` and filters without an area.
+    """
+    unknown = set(by) - set(DIMENSIONS)
+    if unknown:
+        raise ValueError(f"cannot group complaints by {sorted(unknown)}")
+    cm = complaint_month
+    first, last = months_in_view(filters, selection)
+    conditions = [area_clause(cm.c.street_id, scope, filters), cm.c.month >= first,
+                  cm.c.month <= last, *_selection_clauses(cm, selection)]
+    if estate_code is not None:
+        conditions.append(_estate_id_clause(cm.c.estate_id, estate_code))
+    keys = [cm.c[name] for name in by]
+    statement = (select(*keys, *[func.sum(cm.c[name]).label(name) for name in SUM_COLUMNS])
+                 .where(and_(*conditions)))
+    if keys:
+        statement = statement.group_by(*keys).order_by(*keys)
+    with engine.connect() as conn:
+        rows = conn.execute(statement).mappings().all()
+    frame = pd.DataFrame(rows, columns=[*by, *SUM_COLUMNS])
+    if not keys and len(frame) == 1 and pd.isna(frame.iloc[0]["complaints"]):
+        frame = frame.iloc[0:0]
+    for name in SUM_COLUMNS:
+        frame[name] = frame[name].fillna(0).astype(int)
+    return frame
+
+
+def households_by_month(engine: Engine, scope: Scope, filters: Filters,
+                        selection: Selection | None = None,
+                        estate_code: str | None = None) -> pd.DataFrame:
+    """Σ households of the estates in scope ∩ area (or of one estate) per month in view:
+    the denominator of the complaint rate (``household_months`` = their sum)."""
+    first, last = months_in_view(filters, selection)
+    if estate_code is not None:
+        table = estate_month
+        conditions = [_estate_id_clause(table.c.estate_id, estate_code),
+                      area_clause(table.c.street_id, scope)]
+    else:
+        table = street_month
+        conditions = [area_clause(table.c.street_id, scope, filters)]
+    statement = (select(table.c.month, func.sum(table.c.households).label("households"))
+                 .where(and_(*conditions, table.c.month >= first, table.c.month <= last))
+                 .group_by(table.c.month).order_by(table.c.month))
+    with engine.connect() as conn:
+        rows = conn.execute(statement).all()
+    frame = pd.DataFrame(rows, columns=["month", "households"])
+    frame["households"] = frame["households"].astype(float)
+    return frame
+
+
+def summary(engine: Engine, scope: Scope, filters: Filters, selection: Selection | None = None,
+            estate_code: str | None = None) -> dict[str, Any]:
+    """Every complaint metric of the view (registry metrics and :data:`EXTRA_METRICS`),
+    with its components, ``months`` (months with household data) and ``households``."""
+    sums = complaint_sums(engine, scope, filters, selection, (), estate_code)
+    households = households_by_month(engine, scope, filters, selection, estate_code)
+    components = {name: float(sums[name].sum()) if not sums.empty else 0.0
+                  for name in SUM_COLUMNS}
+    components["household_months"] = float(households["households"].sum())
+    result = evaluate(components)
+    result["months"] = len(households)
+    result["households"] = float(households["households"].iloc[-1]) if len(households) else 0.0
+    return result
+
+
+def breakdown(engine: Engine, scope: Scope, filters: Filters, selection: Selection | None,
+              by: str, estate_code: str | None = None) -> pd.DataFrame:
+    """Counts and metrics per category, channel, month or resolved_level.
+
+    The rate of a category or channel divides its complaints by every household in scope
+    over the months in view (annualised); the rate of a month by that month's households.
+    The dimension's own selection is not applied (a chart keeps showing every bar of the
+    dimension it selects), the others are.
+    """
+    own = selection.without(by) if selection is not None and by in Selection.KEYS else selection
+    sums = complaint_sums(engine, scope, filters, own, (by,), estate_code)
+    households = households_by_month(engine, scope, filters, own, estate_code)
+    if by == "month":
+        frame = sums.merge(households, on="month", how="outer").sort_values("month")
+        frame["household_months"] = frame["households"].fillna(0.0)
+        frame = frame.drop(columns=["households"])
+        for name in SUM_COLUMNS:
+            frame[name] = frame[name].fillna(0).astype(int)
+    else:
+        frame = sums.copy()
+        frame["household_months"] = float(households["households"].sum())
+    if by == "resolved_level":
+        frame["resolved_total"] = float(frame["complaints_resolved"].sum())
+    result = evaluate(frame)
+    if by == "resolved_level":
+        result[LEVEL_SHARE.key] = LEVEL_SHARE.compute(result)
+    return result.reset_index(drop=True)
+
+
+def category_month_matrix(engine: Engine, scope: Scope, filters: Filters,
+                          selection: Selection | None = None) -> pd.DataFrame:
+    """Complaints per category (rows) and month (columns) in the period; the month
+    selection is not applied (the heatmap shows the whole period)."""
+    own = selection.without("month") if selection is not None else None
+    sums = complaint_sums(engine, scope, filters, own, ("category", "month"))
+    if sums.empty:
+        return pd.DataFrame()
+    return sums.pivot_table(index="category", columns="month", values="complaints",
+                            aggfunc="sum", fill_value=0)
+
+
+# --- estates ranked by complaint rate ----------------------------------------------------------
+
+def estate_ranking(engine: Engine, scope: Scope, filters: Filters,
+                   selection: Selection | None = None,
+                   min_households: int = RANK_MIN_HOUSEHOLDS) -> pd.DataFrame:
+    """Every estate in scope ∩ area with its complaints in view and its complaint rate.
+
+    Estates with at least ``min_households`` households are ranked (1 = highest rate;
+    ties: more complaints first, then code); the others have ``rank`` NaN and
+    ``ranked`` False ("too small to rank"). Columns: code, name, street_code,
+    street_name, street_name_en, company_name, households, complaints,
+    household_months, complaint_rate, complaints_per_1000, ranked, rank.
+    """
+    first, last = months_in_view(filters, selection)
+    em = estate_month
+    exposure = (select(em.c.estate_id, func.sum(em.c.households).label("household_months"))
+                .where(and_(area_clause(em.c.street_id, scope, filters), em.c.month >= first,
+                            em.c.month <= last))
+                .group_by(em.c.estate_id).subquery("exposure"))
+    cm = complaint_month
+    counted = (select(cm.c.estate_id, func.sum(cm.c.complaints).label("complaints"))
+               .where(and_(area_clause(cm.c.street_id, scope, filters), cm.c.month >= first,
+                           cm.c.month <= last, *_selection_clauses(cm, selection)))
+               .group_by(cm.c.estate_id).subquery("counted"))
+    statement = (
+        select(estate.c.code, estate.c.name, street.c.code.label("street_code"),
+               street.c.name.label("street_name"), street.c.name_en.label("street_name_en"),
+               company.c.name.label("company_name"), estate.c.households,
+               func.coalesce(counted.c.complaints, 0).label("complaints"),
+               exposure.c.household_months)
+        .select_from(estate.join(exposure, exposure.c.estate_id == estate.c.id)
+                     .join(street, street.c.id == estate.c.street_id)
+                     .outerjoin(company, company.c.id == estate.c.company_id)
+                     .outerjoin(counted, counted.c.estate_id == estate.c.id))
+        .where(area_clause(estate.c.street_id, scope, filters))
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(statement).mappings().all()
+    columns = ["code", "name", "street_code", "street_name", "street_name_en", "company_name",
+               "households", "complaints", "household_months"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame = evaluate(frame.assign(complaints=frame["complaints"].astype(float)))
+    frame = frame[columns + ["complaint_rate", "complaints_per_1000"]]
+    frame["ranked"] = frame["households"] >= min_households
+    ranked = frame[frame["ranked"]].sort_values(
+        ["complaint_rate", "complaints", "code"], ascending=[False, False, True],
+        na_position="last")
+    small = frame[~frame["ranked"]].sort_values(
+        ["complaint_rate", "complaints", "code"], ascending=[False, False, True],
+        na_position="last")
+    ranked = ranked.assign(rank=np.arange(1, len(ranked) + 1, dtype=float))
+    small = small.assign(rank=np.nan)
+    return pd.concat([ranked, small], ignore_index=True)
+
+
+# --- open complaints (the raw table, as a list) ------------------------------------------------
+
+def as_of(engine: Engine) -> dt.date | None:
+    """The data's as-of date: the last day of the last month with data."""
+    with engine.connect() as conn:
+        last = conn.execute(select(func.max(month_calendar.c.month_end))).scalar()
+    if last is None:
+        return None
+    return pd.Timestamp(last).date()
+
+
+def _open_conditions(scope: Scope, filters: Filters | None, selection: Selection | None,
+                     estate_code: str | None, cutoff: dt.datetime, past_deadline_only: bool):
+    c = complaint
+    conditions = [area_clause(estate.c.street_id, scope, filters), c.c.resolved_at.is_(None),
+                  c.c.received_at < cutoff, *_selection_clauses(c, selection)]
+    if filters is not None:
+        first, last = months_in_view(filters, selection)
+        conditions += [c.c.received_month >= first, c.c.received_month <= last]
+    if estate_code is not None:
+        conditions.append(estate.c.code == estate_code)
+    if past_deadline_only:
+        conditions += [c.c.response_due_at < cutoff,
+                       or_(c.c.responded_at.is_(None), c.c.responded_at >= c.c.response_due_at)]
+    return and_(*conditions)
+
+
+def open_complaints(engine: Engine, scope: Scope, filters: Filters | None = None,
+                    selection: Selection | None = None, *, estate_code: str | None = None,
+                    past_deadline_only: bool = True,
+                    limit: int | None = OPEN_LIST_LIMIT) -> tuple[pd.DataFrame, int]:
+    """Complaints not resolved by the as-of date (:func:`as_of`), oldest deadline first.
+
+    *Past deadline* (``past_deadline_only``): the response deadline (end of the 3rd working
+    day after the day of receipt) ended before the as-of date and the complaint was not
+    answered by then (no answer, or a late one). ``days_overdue`` counts the days after the
+    due day up to and including the as-of date (0 while the deadline has not passed, and
+    for a complaint answered in time).
+    With ``filters``: received in the months in view, in the filters' area.
+
+    Returns (rows, total count). Columns: code, received_at, due_date, responded_at,
+    category, channel, estate_code, estate_name, street_code, street_name, street_name_en,
+    company_name, days_overdue. The complainant's phone is never selected.
+    """
+    columns = ["code", "received_at", "due_date", "responded_at", "category", "channel",
+               "estate_code", "estate_name", "street_code", "street_name", "street_name_en",
+               "company_name", "days_overdue"]
+    day = as_of(engine)
+    if day is None:
+        return pd.DataFrame(columns=columns), 0
+    cutoff = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+    c = complaint
+    where = _open_conditions(scope, filters, selection, estate_code, cutoff,
+                             past_deadline_only)
+    source = (c.join(estate, estate.c.id == c.c.estate_id)
+              .join(street, street.c.id == estate.c.street_id)
+              .outerjoin(company, company.c.id == c.c.company_id))
+    statement = (select(c.c.code, c.c.received_at, c.c.response_due_at, c.c.responded_at,
+                        c.c.category, c.c.channel, estate.c.code.label("estate_code"),
+                        estate.c.name.label("estate_name"), street.c.code.label("street_code"),
+                        street.c.name.label("street_name"),
+                        street.c.name_en.label("street_name_en"),
+                        company.c.name.label("company_name"))
+                 .select_from(source).where(where)
+                 .order_by(c.c.response_due_at, c.c.received_at, c.c.code))
+    if limit is not None:
+        statement = statement.limit(limit)
+    count = select(func.count()).select_from(source).where(where)
+    with engine.connect() as conn:
+        rows = conn.execute(statement).mappings().all()
+        total = int(conn.execute(count).scalar() or 0)
+    frame = pd.DataFrame(rows, columns=["code", "received_at", "response_due_at",
+                                        "responded_at", *columns[4:-1]])
+    if frame.empty:
+        return pd.DataFrame(columns=columns), total
+    due_at = pd.to_datetime(frame["response_due_at"])
+    frame["due_date"] = (due_at - pd.Timedelta(days=1)).dt.date
+    frame["received_at"] = pd.to_datetime(frame["received_at"])
+    frame["responded_at"] = pd.to_datetime(frame["responded_at"])
+    overdue = (pd.Timestamp(cutoff) - due_at).dt.days.clip(lower=0)
+    answered_in_time = frame["responded_at"].notna() & (frame["responded_at"] < due_at)
+    frame["days_overdue"] = overdue.where(~answered_in_time, 0).astype(int)
+    return frame[columns], total

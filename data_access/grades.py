@@ -1,0 +1,859 @@
+"""Company and project grades: league table, key supervision, red/black list, quality–price
+match and the company profile (issue 6). All rules come from assets/grading.toml through
+:func:`data_access.grading.load_rules`; every metric from the metric registry.
+
+Scores
+------
+* Project score of a quarter: ``project_quarter.score`` (see :mod:`data_access.grading`).
+* Company score of a quarter (or a longer period): Σ households × project score ÷ Σ
+  households over the company's assessed project-quarters — the registry's
+  ``assessment_score`` on the components ``score_weighted``/``score_weight``. A year's score
+  is therefore the household-weighted mean over its quarters, as on the overview page.
+* Grades follow from scores with :meth:`GradingRules.grade`.
+
+Designations
+------------
+* Key supervision (重点监管) in a quarter: graded 不合格 in that quarter and the
+  ``key_supervision_quarters - 1`` quarters just before it (consecutive calendar quarters;
+  a quarter without a grade breaks the run). For companies and for projects (estates).
+* Red list of a year: graded 优秀 in every quarter of the year that has any assessment in
+  scope, and overdue complaints (received in the year and not answered by their response
+  deadline = complaints − complaints answered on time) at most ``red_max_overdue_share``
+  of its complaints. Black list: 不合格 in at least ``black_min_unqualified_quarters``
+  quarters of the year, or on key supervision in the year's last assessed quarter. Black
+  wins if both would hold.
+* Designations are decided on the viewer's whole scope (an area filter only chooses which
+  companies are listed), so a district filter never changes a company's designation.
+
+Quality–price match (质价相符): an estate's fee tier (from its fee per m² and month) is
+compared with the highest tier its grade in the period supports; a higher tier is a
+mismatch with gap = fee tier − supported tier.
+
+Queries read summary tables only (project_quarter, project_dimension_quarter,
+estate_month, complaint_month) and apply the viewer's scope with ``area_clause``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, and_, case, delete, func, select
+
+from data_access import grading
+from data_access import metrics as metric_registry
+from data_access.filters import Filters, Scope, area_clause
+from data_access.loading import bulk_insert
+from data_access.periods import Period, quarter_of_month
+from data_access.queries import components_by_bucket
+from data_access.schema import (
+    ASSESSMENT_DIMENSIONS,
+    MANAGED_MODES,
+    assessment,
+    company,
+    complaint_month,
+    district,
+    estate,
+    estate_month,
+    project_dimension_quarter,
+    project_quarter,
+    street,
+)
+
+# --- summary refresh (called by data_access.summary.refresh_summaries) ---------------------
+
+
+def clear_summaries(conn: Connection) -> None:
+    """Empty the grades summary tables."""
+    conn.execute(delete(project_dimension_quarter))
+
+
+def _dimension_rows(conn: Connection, rules: grading.GradingRules) -> pd.DataFrame:
+    rows = pd.DataFrame(conn.execute(
+        select(assessment, estate.c.households, estate.c.street_id, street.c.district_id)
+        .join(estate, estate.c.id == assessment.c.estate_id)
+        .join(street, street.c.id == estate.c.street_id)
+    ).mappings().all())
+    if rows.empty:
+        return rows
+    points = grading.dimension_points(rows, rules)
+    carried = (rows.sort_values(["estate_id", "quarter", "assessor"])
+               .groupby(["estate_id", "quarter"], sort=True)
+               [["company_id", "street_id", "district_id", "households"]].first()
+               .reset_index())
+    return carried.merge(points, on=["estate_id", "quarter"], how="inner")
+
+
+def refresh_summaries(conn: Connection) -> None:
+    """Rebuild ``project_dimension_quarter`` from the assessments (same rules as
+    ``project_quarter``), inside the caller's transaction."""
+    clear_summaries(conn)
+    rows = _dimension_rows(conn, grading.load_rules())
+    if not rows.empty:
+        bulk_insert(conn, project_dimension_quarter, rows)
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def quarter_index(quarter: str) -> int:
+    """2024-Q1 → 2024 × 4 + 0: consecutive quarters differ by one."""
+    return int(quarter[:4]) * 4 + int(quarter[-1]) - 1
+
+
+def quarters_of(period: Period) -> tuple[str, str]:
+    """First and last quarter overlapping the period (a month lies in its quarter)."""
+    return quarter_of_month(period.first_month), quarter_of_month(period.last_month)
+
+
+def _area_only(filters: Filters | None) -> Filters | None:
+    return filters if filters is not None and (filters.district or filters.street) else None
+
+
+def _frame(engine: Engine, statement, columns: list[str]) -> pd.DataFrame:
+    with engine.connect() as conn:
+        rows = conn.execute(statement).mappings().all()
+    return pd.DataFrame(rows, columns=columns) if not rows else pd.DataFrame(rows)
+
+
+def _score_metrics(frame: pd.DataFrame, rules: grading.GradingRules) -> pd.DataFrame:
+    """Add ``score`` (registry's assessment_score) and ``grade`` (from ``rules``)."""
+    evaluated = metric_registry.evaluate(frame[["score_weighted", "score_weight"]])
+    frame = frame.copy()
+    frame["score"] = evaluated["assessment_score"].astype(float)
+    frame["grade"] = frame["score"].map(lambda s: rules.grade(None if pd.isna(s) else s))
+    return frame
+
+
+def companies(engine: Engine) -> pd.DataFrame:
+    """Every company: company_id, code, name, party_org (public fields only)."""
+    statement = select(company.c.id.label("company_id"), company.c.code, company.c.name,
+                       company.c.party_org).order_by(company.c.code)
+    return _frame(engine, statement, ["company_id", "code", "name", "party_org"])
+
+
+def company_id_of(engine: Engine, code: str) -> int | None:
+    with engine.connect() as conn:
+        return conn.execute(select(company.c.id).where(company.c.code == code)).scalar()
+
+
+# --- quarterly grades and key supervision -----------------------------------------------------
+
+
+def company_quarters(engine: Engine, scope: Scope, filters: Filters | None = None,
+                     rules: grading.GradingRules | None = None) -> pd.DataFrame:
+    """Score and grade of every company in every assessed quarter (scope ∩ area).
+
+    Columns: company_id, quarter, projects, score_weighted, score_weight, score, grade.
+    """
+    rules = rules or grading.load_rules()
+    pq = project_quarter
+    statement = (select(pq.c.company_id, pq.c.quarter,
+                        func.count().label("projects"),
+                        func.sum(pq.c.households * pq.c.score).label("score_weighted"),
+                        func.sum(pq.c.households).label("score_weight"))
+                 .where(and_(pq.c.company_id.is_not(None),
+                             area_clause(pq.c.street_id, scope, _area_only(filters))))
+                 .group_by(pq.c.company_id, pq.c.quarter)
+                 .order_by(pq.c.company_id, pq.c.quarter))
+    frame = _frame(engine, statement, ["company_id", "quarter", "projects", "score_weighted",
+                                       "score_weight"])
+    return _score_metrics(frame, rules)
+
+
+def project_quarters(engine: Engine, scope: Scope, filters: Filters | None = None,
+                     rules: grading.GradingRules | None = None) -> pd.DataFrame:
+    """Score and grade of every project (estate) in every assessed quarter.
+
+    Columns: estate_id, quarter, company_id, households, score_weighted, score_weight,
+    score, grade.
+    """
+    rules = rules or grading.load_rules()
+    pq = project_quarter
+    statement = (select(pq.c.estate_id, pq.c.quarter, pq.c.company_id, pq.c.households,
+                        (pq.c.households * pq.c.score).label("score_weighted"),
+                        pq.c.households.label("score_weight"))
+                 .where(area_clause(pq.c.street_id, scope, _area_only(filters)))
+                 .order_by(pq.c.estate_id, pq.c.quarter))
+    frame = _frame(engine, statement, ["estate_id", "quarter", "company_id", "households",
+                                       "score_weighted", "score_weight"])
+    return _score_metrics(frame, rules)
+
+
+def mark_key_supervision(graded: pd.DataFrame, entity: str,
+                         rules: grading.GradingRules | None = None) -> pd.DataFrame:
+    """Add ``unqualified_run`` (consecutive 不合格 quarters ending at each row) and
+    ``key_supervision`` (run ≥ the configured number of quarters) to a frame with one row
+    per ``entity`` and quarter holding ``grade``."""
+    rules = rules or grading.load_rules()
+    frame = graded.sort_values([entity, "quarter"]).copy()
+    if frame.empty:
+        return frame.assign(unqualified_run=pd.Series(dtype=int),
+                            key_supervision=pd.Series(dtype=bool))
+    index = frame["quarter"].map(quarter_index).to_numpy()
+    bad = (frame["grade"] == "unqualified").to_numpy()
+    entity_values = frame[entity].to_numpy()
+    follows = np.zeros(len(frame), dtype=bool)
+    follows[1:] = ((entity_values[1:] == entity_values[:-1]) & (index[1:] == index[:-1] + 1)
+                   & bad[:-1])
+    position = np.arange(len(frame))
+    start = np.maximum.accumulate(np.where(bad & ~follows, position, 0))
+    runs = np.where(bad, position - start + 1, 0)
+    frame["unqualified_run"] = runs
+    frame["key_supervision"] = runs >= rules.key_supervision_quarters
+    return frame
+
+
+def _on_list_at(marked: pd.DataFrame, entity: str, quarter: str) -> pd.DataFrame:
+    """Rows of ``marked`` (from mark_key_supervision) on key supervision in ``quarter``."""
+    return marked[(marked["quarter"] == quarter) & marked["key_supervision"]]
+
+
+def last_assessed_quarter(graded: pd.DataFrame, period: Period) -> str | None:
+    """The latest quarter of ``period`` in which anything was assessed (None if none)."""
+    first, last = quarters_of(period)
+    inside = graded[(graded["quarter"] >= first) & (graded["quarter"] <= last)]["quarter"]
+    return None if inside.empty else str(inside.max())
+
+
+# --- red and black list -----------------------------------------------------------------------
+
+
+def overdue_by_company_year(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Complaints and complaints answered on time per company and year (estate_month):
+    company_id, year, complaints, complaints_on_time, overdue, overdue_share (share of
+    complaints not answered by their deadline; 0 when there were none)."""
+    em = estate_month
+    statement = (select(em.c.company_id, em.c.year,
+                        func.sum(em.c.complaints).label("complaints"),
+                        func.sum(em.c.complaints_on_time).label("complaints_on_time"))
+                 .where(and_(em.c.company_id.is_not(None), area_clause(em.c.street_id, scope)))
+                 .group_by(em.c.company_id, em.c.year))
+    frame = _frame(engine, statement, ["company_id", "year", "complaints",
+                                       "complaints_on_time"])
+    return overdue_shares(frame)
+
+
+def overdue_shares(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``overdue`` and ``overdue_share`` = 1 − the registry's on-time response rate
+    (0 for no complaints) to a frame with complaints and complaints_on_time."""
+    frame = frame.copy()
+    evaluated = metric_registry.evaluate(frame[["complaints", "complaints_on_time"]])
+    frame["overdue"] = evaluated["complaints"] - evaluated["complaints_on_time"]
+    frame["overdue_share"] = (1.0 - evaluated["on_time_response_rate"]).fillna(0.0)
+    return frame
+
+
+def yearly_lists(graded: pd.DataFrame, overdue: pd.DataFrame,
+                 rules: grading.GradingRules | None = None) -> pd.DataFrame:
+    """Red/black list decision of every company and year.
+
+    ``graded``: company quarters (company_id, quarter, score_weighted, score_weight,
+    grade); ``overdue``: company_id, year, complaints, overdue, overdue_share. A year's
+    assessed quarters are those in which any company in ``graded`` was assessed.
+
+    Columns: company_id, year, quarters (assessed in the year), graded_quarters,
+    excellent_quarters, unqualified_quarters (list of quarter keys), key_supervision_end,
+    complaints, overdue, overdue_share, score, grade (the year's), list ('red', 'black'
+    or None).
+    """
+    rules = rules or grading.load_rules()
+    columns = ["company_id", "year", "quarters", "graded_quarters", "excellent_quarters",
+               "unqualified_quarters", "key_supervision_end", "complaints", "overdue",
+               "overdue_share", "score_weighted", "score_weight", "score", "grade", "list"]
+    if graded.empty:
+        return pd.DataFrame(columns=columns)
+    marked = mark_key_supervision(graded, "company_id", rules)
+    marked["year"] = marked["quarter"].str[:4].astype(int)
+    assessed = marked.groupby("year")["quarter"].agg(["nunique", "max"])
+    marked["excellent"] = marked["grade"] == "excellent"
+    marked["graded"] = marked["grade"].notna()
+    marked["at_end"] = marked["key_supervision"] & (
+        marked["quarter"] == marked["year"].map(assessed["max"]))
+    grouped = marked.groupby(["company_id", "year"], sort=True)
+    years = grouped.agg(graded_quarters=("graded", "sum"),
+                        excellent_quarters=("excellent", "sum"),
+                        key_supervision_end=("at_end", "any"),
+                        score_weighted=("score_weighted", "sum"),
+                        score_weight=("score_weight", "sum")).reset_index()
+    bad = marked[marked["grade"] == "unqualified"].groupby(["company_id", "year"])[
+        "quarter"].agg(list)
+    years["unqualified_quarters"] = [bad.get((c, y), []) for c, y in
+                                     zip(years["company_id"], years["year"])]
+    years["quarters"] = years["year"].map(assessed["nunique"]).astype(int)
+    years["key_supervision_end"] = years["key_supervision_end"].astype(bool)
+    overdue = overdue[["company_id", "year", "complaints", "overdue", "overdue_share"]]
+    years = years.merge(overdue, on=["company_id", "year"], how="left").fillna(
+        {"complaints": 0.0, "overdue": 0.0, "overdue_share": 0.0})
+    years = _score_metrics(years, rules)
+    red = ((years["excellent_quarters"] == years["quarters"])
+           & (years["overdue_share"] <= rules.red_max_overdue_share + 1e-12))
+    black = ((years["unqualified_quarters"].map(len) >= rules.black_min_unqualified_quarters)
+             | years["key_supervision_end"])
+    years["list"] = pd.Series(["black" if b else "red" if r else None
+                               for b, r in zip(black, red)], index=years.index, dtype=object)
+    return years[columns]
+
+
+def companies_in_area(engine: Engine, scope: Scope, filters: Filters | None,
+                      first_month: str, last_month: str) -> set[int]:
+    """Companies serving an estate in scope ∩ area in any month of the range."""
+    em = estate_month
+    statement = (select(em.c.company_id).distinct()
+                 .where(and_(em.c.company_id.is_not(None),
+                             area_clause(em.c.street_id, scope, _area_only(filters)),
+                             em.c.month >= first_month, em.c.month <= last_month)))
+    with engine.connect() as conn:
+        return {row[0] for row in conn.execute(statement)}
+
+
+def red_black_list(engine: Engine, scope: Scope, year: int, filters: Filters | None = None,
+                   rules: grading.GradingRules | None = None) -> pd.DataFrame:
+    """The red and black list of ``year``: public fields only.
+
+    Columns: list ('red'/'black'), code, name, year, grade, score, quarters,
+    excellent_quarters, unqualified_quarters, key_supervision_end, overdue_share. Red
+    first, then black, each by code. An area filter keeps the companies serving an estate
+    in the area during the year (the decision itself is made on the whole scope).
+    """
+    rules = rules or grading.load_rules()
+    decided = yearly_lists(company_quarters(engine, scope, None, rules),
+                           overdue_by_company_year(engine, scope), rules)
+    decided = decided[(decided["year"] == year) & decided["list"].notna()]
+    if _area_only(filters) is not None:
+        serving = companies_in_area(engine, scope, filters, f"{year}-01", f"{year}-12")
+        decided = decided[decided["company_id"].isin(serving)]
+    named = decided.merge(companies(engine), on="company_id", how="left")
+    named["order"] = named["list"].map({"red": 0, "black": 1})
+    named = named.sort_values(["order", "code"], kind="stable")
+    return named[["list", "code", "name", "year", "grade", "score", "quarters",
+                  "excellent_quarters", "unqualified_quarters", "key_supervision_end",
+                  "overdue_share"]].reset_index(drop=True)
+
+
+def list_years(engine: Engine, scope: Scope) -> list[int]:
+    """Years with any project assessment in scope, latest first."""
+    pq = project_quarter
+    statement = select(pq.c.quarter).distinct().where(area_clause(pq.c.street_id, scope))
+    with engine.connect() as conn:
+        quarters = [row[0] for row in conn.execute(statement)]
+    return sorted({int(q[:4]) for q in quarters}, reverse=True)
+
+
+# --- league table -----------------------------------------------------------------------------
+
+
+def company_monthly_sums(engine: Engine, scope: Scope, filters: Filters | None,
+                         first_month: str, last_month: str) -> pd.DataFrame:
+    """estate_month sums per month and company (the serving company of each estate-month)
+    in scope ∩ area: the columns :func:`queries.components_by_bucket` folds."""
+    em = estate_month
+    managed = em.c.management_mode.in_(MANAGED_MODES)
+    sums = {
+        "estates": func.count(),
+        "households": func.sum(em.c.households),
+        "managed_estates": func.sum(case((managed, 1), else_=0)),
+        "managed_households": func.sum(case((managed, em.c.households), else_=0)),
+        "unmanaged_estates": func.sum(case((managed, 0), else_=1)),
+        "committee_estates": func.sum(em.c.has_committee),
+        **{name: func.sum(em.c[name]) for name in (
+            "households_billed", "households_paid", "complaints", "complaints_on_time",
+            "complaints_resolved", "respondents_month", "satisfied_month",
+            "respondents_quarter", "satisfied_quarter", "respondents_year",
+            "satisfied_year")},
+    }
+    statement = (select(em.c.month, em.c.company_id,
+                        *[expr.label(name) for name, expr in sums.items()])
+                 .where(and_(em.c.company_id.is_not(None),
+                             area_clause(em.c.street_id, scope, _area_only(filters)),
+                             em.c.month >= first_month, em.c.month <= last_month))
+                 .group_by(em.c.month, em.c.company_id)
+                 .order_by(em.c.month, em.c.company_id))
+    return _frame(engine, statement, ["month", "company_id", *sums])
+
+
+@dataclass(frozen=True)
+class League:
+    """The league table of a period and what it was computed on."""
+
+    table: pd.DataFrame          # one row per company (see :func:`league`)
+    first_quarter: str | None    # quarters whose assessments the scores cover
+    last_quarter: str | None
+    last_month: str | None       # month the estates/households are counted at
+    months: int                  # months with data in the period
+    city: dict                   # the registry's metrics over every company in the table
+
+
+TREND_QUARTERS = 6
+
+
+def league(engine: Engine, scope: Scope, filters: Filters,
+           rules: grading.GradingRules | None = None) -> League:
+    """Companies serving estates in scope ∩ area during the filters' period.
+
+    One row per company: company_id, code, name; estates/households served at the last
+    month of the period with data; every registry metric of its estates in the area
+    (satisfaction_rate, payment_rate, complaint_rate, on_time_response_rate, …) and their
+    components; ``score``/``grade`` over the quarters overlapping the period;
+    ``trend_scores``/``trend_grades`` of the last :data:`TREND_QUARTERS` quarters up to the
+    period's last quarter; ``surveyed`` (Σ respondents); ``eligible`` (surveyed ≥ the
+    configured minimum); ``rank`` (1 = best score among eligible companies with a score,
+    ties share a rank; NaN otherwise); ``key_supervision`` (on the list in the period's
+    last assessed quarter, decided on the whole scope).
+    """
+    rules = rules or grading.load_rules()
+    period = filters.period_obj
+    monthly = company_monthly_sums(engine, scope, filters, period.first_month,
+                                   period.last_month)
+    empty = League(pd.DataFrame(columns=["company_id", "code", "name", "estates", "households",
+                                         "score", "grade", "rank", "eligible"]),
+                   None, None, None, 0, {})
+    if monthly.empty:
+        return empty
+    last_month = str(monthly["month"].max())
+    months = int(monthly["month"].nunique())
+    components = components_by_bucket(monthly, period.kind, ("company_id",))
+    components = components.drop(columns=["bucket"])
+    # stocks: estates served at the period's last month with data (0 if none by then)
+    at_end = monthly[monthly["month"] == last_month].set_index("company_id")
+    for column in ("estates", "households", "managed_estates", "managed_households",
+                   "unmanaged_estates", "committee_estates"):
+        components[column] = components["company_id"].map(at_end[column]).fillna(0).astype(float)
+
+    first_q, last_q = quarters_of(period)
+    graded = company_quarters(engine, scope, filters, rules)
+    in_period = graded[(graded["quarter"] >= first_q) & (graded["quarter"] <= last_q)]
+    scores = in_period.groupby("company_id")[["score_weighted", "score_weight"]].sum()
+    components["score_weighted"] = components["company_id"].map(
+        scores["score_weighted"]).fillna(0.0)
+    components["score_weight"] = components["company_id"].map(
+        scores["score_weight"]).fillna(0.0)
+    table = metric_registry.evaluate(components)
+    table["score"] = table["assessment_score"].astype(float)
+    table["grade"] = table["score"].map(lambda s: rules.grade(None if pd.isna(s) else s))
+
+    # trend: the last quarters up to the period's last quarter
+    recent = graded[graded["quarter"] <= last_q]
+    wanted = sorted(recent["quarter"].unique())[-TREND_QUARTERS:]
+    recent = recent[recent["quarter"].isin(wanted)]
+    score_grid = recent.pivot(index="company_id", columns="quarter", values="score").reindex(
+        columns=wanted)
+    grade_grid = recent.pivot(index="company_id", columns="quarter", values="grade").reindex(
+        columns=wanted)
+    trend_scores = {cid: [float(v) for v in row] for cid, row in
+                    zip(score_grid.index, score_grid.to_numpy())}
+    trend_grades = {cid: [None if pd.isna(v) else v for v in row] for cid, row in
+                    zip(grade_grid.index, grade_grid.to_numpy(dtype=object))}
+    table["trend_quarters"] = [list(wanted)] * len(table)
+    table["trend_scores"] = [trend_scores.get(c, [np.nan] * len(wanted))
+                             for c in table["company_id"]]
+    table["trend_grades"] = [trend_grades.get(c, [None] * len(wanted))
+                             for c in table["company_id"]]
+
+    table["surveyed"] = table["respondents"]
+    table["eligible"] = table["surveyed"] >= rules.min_surveyed_households
+    rankable = table["eligible"] & table["score"].notna()
+    table["rank"] = np.nan
+    table.loc[rankable, "rank"] = table.loc[rankable, "score"].rank(
+        ascending=False, method="min")
+
+    # key supervision: decided on the whole scope, in the period's last assessed quarter
+    everywhere = company_quarters(engine, scope, None, rules)
+    marked = mark_key_supervision(everywhere, "company_id", rules)
+    at_quarter = last_assessed_quarter(everywhere, period)
+    on_list = set(_on_list_at(marked, "company_id", at_quarter)["company_id"]) if at_quarter \
+        else set()
+    table["key_supervision"] = table["company_id"].isin(on_list)
+
+    table = table.merge(companies(engine)[["company_id", "code", "name"]], on="company_id",
+                        how="left")
+    table = table.sort_values(["rank", "score", "code"], ascending=[True, False, True],
+                              na_position="last", kind="stable").reset_index(drop=True)
+    city = metric_registry.evaluate({name: float(table[name].sum())
+                                     for name in metric_registry.COMPONENTS})
+    return League(table, first_q, last_q, last_month, months, city)
+
+
+# --- funnel plot ------------------------------------------------------------------------------
+
+
+def z_value(level: float) -> float:
+    """Two-sided normal quantile: 0.95 → 1.95996, 0.998 → 3.09023."""
+    return NormalDist().inv_cdf(0.5 + level / 2.0)
+
+
+def funnel_limits(city_rate: float, exposure: np.ndarray | float, level: float
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper control limits of an annualised complaint rate.
+
+    Poisson approximation: a company with exposure E household-years (E = household-months
+    ÷ 12) has complaints ~ Poisson(p₀ × E) under the city rate p₀ (complaints per household
+    and year), so its rate p = complaints ÷ E has standard error √(p₀ ÷ E). The limits are
+
+        p₀ ± z × √(p₀ ÷ E),   z = Φ⁻¹(0.5 + level ÷ 2)  (1.960 for 95%, 3.090 for 99.8%)
+
+    with the lower limit cut at 0. For a period of m months and h households managed,
+    E = h × m ÷ 12.
+    """
+    exposure = np.asarray(exposure, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = z_value(level) * np.sqrt(city_rate / exposure)
+    return np.maximum(city_rate - spread, 0.0), city_rate + spread
+
+
+def funnel_signal(rate: float | None, city_rate: float | None, exposure: float,
+                  levels: tuple[float, ...]) -> str | None:
+    """'high' above the widest upper limit, 'elevated' above the narrowest, 'low' below
+    the narrowest lower limit, else 'normal'; None without a rate or exposure."""
+    if rate is None or city_rate is None or not exposure or (
+            isinstance(rate, float) and math.isnan(rate)):
+        return None
+    narrow, wide = min(levels), max(levels)
+    low, high = funnel_limits(city_rate, exposure, narrow)
+    _, very_high = funnel_limits(city_rate, exposure, wide)
+    if rate > float(very_high):
+        return "high"
+    if rate > float(high):
+        return "elevated"
+    if rate < float(low):
+        return "low"
+    return "normal"
+
+
+def add_funnel_signals(league_result: League, rules: grading.GradingRules | None = None
+                       ) -> pd.DataFrame:
+    """The league table with ``exposure`` (household-years), ``households_avg`` and
+    ``funnel_signal`` (see :func:`funnel_signal`) around the table's overall rate."""
+    rules = rules or grading.load_rules()
+    table = league_result.table.copy()
+    if table.empty:
+        return table.assign(exposure=[], households_avg=[], funnel_signal=[])
+    city_rate = league_result.city.get("complaint_rate")
+    table["exposure"] = table["household_months"] / 12.0
+    table["households_avg"] = table["household_months"] / max(league_result.months, 1)
+    table["funnel_signal"] = [
+        funnel_signal(None if pd.isna(rate) else float(rate), city_rate, exposure,
+                      rules.funnel_levels)
+        for rate, exposure in zip(table["complaint_rate"], table["exposure"])]
+    return table
+
+
+# --- key-supervision lists of a period --------------------------------------------------------
+
+
+def key_supervision_lists(engine: Engine, scope: Scope, filters: Filters,
+                          rules: grading.GradingRules | None = None
+                          ) -> tuple[str | None, pd.DataFrame, pd.DataFrame]:
+    """Companies and projects on key supervision in the period's last assessed quarter.
+
+    Returns (quarter, companies, projects). companies: code, name, quarters (the
+    不合格 quarters of the run, oldest first), scores (theirs). projects: estate code,
+    estate name, street name/name_en, company code/name, quarters, scores. Companies are
+    decided on the whole scope and listed when they serve an estate in the area; projects
+    are those in scope ∩ area.
+    """
+    rules = rules or grading.load_rules()
+    period = filters.period_obj
+    everywhere = company_quarters(engine, scope, None, rules)
+    quarter = last_assessed_quarter(everywhere, period)
+    company_columns = ["company_id", "code", "name", "quarters", "scores"]
+    project_columns = ["estate_id", "estate_code", "estate_name", "street_name",
+                       "street_name_en", "company_code", "company_name", "quarters", "scores"]
+    if quarter is None:
+        return None, pd.DataFrame(columns=company_columns), pd.DataFrame(columns=project_columns)
+
+    def runs(marked: pd.DataFrame, entity: str) -> pd.DataFrame:
+        listed = _on_list_at(marked, entity, quarter)
+        rows = []
+        for row in listed.itertuples(index=False):
+            history = marked[(marked[entity] == getattr(row, entity))
+                             & (marked["quarter"] <= quarter)].tail(int(row.unqualified_run))
+            rows.append({entity: getattr(row, entity), "quarters": list(history["quarter"]),
+                         "scores": [float(s) for s in history["score"]]})
+        return pd.DataFrame(rows, columns=[entity, "quarters", "scores"])
+
+    company_runs = runs(mark_key_supervision(everywhere, "company_id", rules), "company_id")
+    if _area_only(filters) is not None and not company_runs.empty:
+        serving = companies_in_area(engine, scope, filters, period.first_month,
+                                    period.last_month)
+        company_runs = company_runs[company_runs["company_id"].isin(serving)]
+    names = companies(engine)
+    company_list = company_runs.merge(names[["company_id", "code", "name"]], on="company_id",
+                                      how="left").sort_values("code")[company_columns]
+
+    projects = project_quarters(engine, scope, filters, rules)
+    project_runs = runs(mark_key_supervision(projects, "estate_id", rules), "estate_id")
+    latest_company = projects[projects["quarter"] == quarter].set_index("estate_id")["company_id"]
+    project_runs["company_id"] = project_runs["estate_id"].map(latest_company)
+    estates = estate_names(engine, scope, list(project_runs["estate_id"]))
+    project_list = (project_runs.merge(estates, on="estate_id", how="left")
+                    .merge(names[["company_id", "code", "name"]].rename(
+                        columns={"code": "company_code", "name": "company_name"}),
+                        on="company_id", how="left")
+                    .sort_values("estate_code"))
+    return quarter, company_list.reset_index(drop=True), \
+        project_list[project_columns].reset_index(drop=True)
+
+
+def estate_names(engine: Engine, scope: Scope, estate_ids: list[int]) -> pd.DataFrame:
+    """estate_id, estate_code, estate_name, street_name, street_name_en, fee, longitude,
+    latitude of the given estates in scope."""
+    columns = ["estate_id", "estate_code", "estate_name", "street_name", "street_name_en",
+               "fee", "longitude", "latitude"]
+    if not estate_ids:
+        return pd.DataFrame(columns=columns)
+    statement = (select(estate.c.id.label("estate_id"), estate.c.code.label("estate_code"),
+                        estate.c.name.label("estate_name"), street.c.name.label("street_name"),
+                        street.c.name_en.label("street_name_en"),
+                        estate.c.fee_yuan_m2_month.label("fee"), estate.c.longitude,
+                        estate.c.latitude)
+                 .join(street, street.c.id == estate.c.street_id)
+                 .where(and_(estate.c.id.in_(sorted({int(i) for i in estate_ids})),
+                             area_clause(estate.c.street_id, scope))))
+    return _frame(engine, statement, columns)
+
+
+# --- quality–price match ----------------------------------------------------------------------
+
+
+def estate_period_scores(engine: Engine, scope: Scope, filters: Filters,
+                         rules: grading.GradingRules | None = None) -> pd.DataFrame:
+    """Each assessed estate's score and grade over the quarters of the filters' period
+    (the registry's assessment score on its project-quarters), with the company of its
+    latest quarter: estate_id, company_id, quarters, score, grade."""
+    rules = rules or grading.load_rules()
+    first_q, last_q = quarters_of(filters.period_obj)
+    projects = project_quarters(engine, scope, filters, rules)
+    projects = projects[(projects["quarter"] >= first_q) & (projects["quarter"] <= last_q)]
+    if projects.empty:
+        return pd.DataFrame(columns=["estate_id", "company_id", "quarters", "score", "grade"])
+    ordered = projects.sort_values(["estate_id", "quarter"])
+    grouped = ordered.groupby("estate_id", sort=True)
+    frame = pd.DataFrame({
+        "score_weighted": grouped["score_weighted"].sum(),
+        "score_weight": grouped["score_weight"].sum(),
+        "company_id": grouped["company_id"].last(),
+        "quarters": grouped["quarter"].count(),
+    }).reset_index()
+    return _score_metrics(frame, rules)[["estate_id", "company_id", "quarters", "score",
+                                         "grade"]]
+
+
+def quality_price(scored: pd.DataFrame, rules: grading.GradingRules | None = None
+                  ) -> pd.DataFrame:
+    """Fee tier, supported tier and gap of estates with ``fee``, ``score`` and ``grade``.
+
+    Adds fee_tier, supported_tier, gap (fee tier − supported tier; > 0 is a mismatch),
+    required_grade (lowest grade supporting the fee tier), points_short (score missing
+    to that grade) and fee_ceiling (fee from which tiers above the supported one start).
+    """
+    rules = rules or grading.load_rules()
+    frame = scored.copy()
+    frame["fee_tier"] = frame["fee"].map(
+        lambda f: rules.fee_tier(None if pd.isna(f) else float(f)))
+    frame["supported_tier"] = frame["grade"].map(rules.supported_tier)
+    frame["gap"] = frame["fee_tier"] - frame["supported_tier"]
+    frame["required_grade"] = frame["fee_tier"].map(
+        lambda tier: None if pd.isna(tier) else rules.grade_for_tier(int(tier)))
+    frame["points_short"] = [
+        (rules.threshold(required) - score) if required and not pd.isna(score) else np.nan
+        for required, score in zip(frame["required_grade"], frame["score"])]
+    frame["fee_ceiling"] = frame["supported_tier"].map(
+        lambda tier: np.nan if pd.isna(tier) else (rules.tier_range(int(tier))[1] or np.nan))
+    return frame
+
+
+def mismatches(engine: Engine, scope: Scope, filters: Filters,
+               rules: grading.GradingRules | None = None) -> tuple[pd.DataFrame, int]:
+    """Estates in scope ∩ area whose fee tier is above what their grade in the period
+    supports, largest gap first, and the number of graded estates in scope ∩ area.
+
+    Columns: estate_code, estate_name, street_name, street_name_en, company_code,
+    company_name, fee, fee_tier, score, grade, supported_tier, gap, required_grade,
+    points_short, fee_ceiling.
+    """
+    rules = rules or grading.load_rules()
+    columns = ["estate_code", "estate_name", "street_name", "street_name_en", "company_code",
+               "company_name", "fee", "fee_tier", "score", "grade", "supported_tier", "gap",
+               "required_grade", "points_short", "fee_ceiling"]
+    scored = estate_period_scores(engine, scope, filters, rules)
+    if scored.empty:
+        return pd.DataFrame(columns=columns), 0
+    frame = scored.merge(estate_names(engine, scope, list(scored["estate_id"])),
+                         on="estate_id", how="inner")
+    total = len(frame)
+    frame = quality_price(frame, rules)
+    frame = frame[frame["gap"] > 0]
+    names = companies(engine)[["company_id", "code", "name"]].rename(
+        columns={"code": "company_code", "name": "company_name"})
+    frame = frame.merge(names, on="company_id", how="left")
+    frame = frame.sort_values(["gap", "points_short", "estate_code"],
+                              ascending=[False, False, True], kind="stable")
+    return frame[columns].reset_index(drop=True), total
+
+
+# --- company profile --------------------------------------------------------------------------
+
+
+def company_estates(engine: Engine, scope: Scope, company_id: int, filters: Filters,
+                    rules: grading.GradingRules | None = None) -> pd.DataFrame:
+    """Estates the company serves at the last month of the period with data (within
+    scope, whole area): estate_code, estate_name, street names, district_code, households,
+    fee, longitude, latitude, score, grade (period), fee_tier, supported_tier, gap."""
+    rules = rules or grading.load_rules()
+    period = filters.period_obj
+    em = estate_month
+    last = select(func.max(em.c.month)).where(and_(
+        em.c.company_id == company_id, area_clause(em.c.street_id, scope),
+        em.c.month >= period.first_month, em.c.month <= period.last_month)).scalar_subquery()
+    statement = (select(estate.c.id.label("estate_id"), estate.c.code.label("estate_code"),
+                        estate.c.name.label("estate_name"),
+                        street.c.name.label("street_name"),
+                        street.c.name_en.label("street_name_en"),
+                        district.c.code.label("district_code"),
+                        em.c.households, estate.c.fee_yuan_m2_month.label("fee"),
+                        estate.c.longitude, estate.c.latitude)
+                 .select_from(em.join(estate, estate.c.id == em.c.estate_id)
+                              .join(street, street.c.id == em.c.street_id)
+                              .join(district, district.c.id == em.c.district_id))
+                 .where(and_(em.c.company_id == company_id, em.c.month == last,
+                             area_clause(em.c.street_id, scope)))
+                 .order_by(estate.c.code))
+    columns = ["estate_id", "estate_code", "estate_name", "street_name", "street_name_en",
+               "district_code", "households", "fee", "longitude", "latitude"]
+    frame = _frame(engine, statement, columns)
+    scores = estate_period_scores(engine, scope, Filters(period.key), rules)
+    scores = scores[scores["company_id"] == company_id][["estate_id", "score", "grade"]]
+    frame = frame.merge(scores, on="estate_id", how="left")
+    if frame.empty:
+        return frame.assign(fee_tier=[], supported_tier=[], gap=[])
+    frame["grade"] = frame["grade"].where(frame["grade"].notna(), None)
+    frame = quality_price(frame, rules)
+    return frame[[*columns, "score", "grade", "fee_tier", "supported_tier", "gap"]]
+
+
+def company_dimension_history(engine: Engine, scope: Scope, company_id: int) -> pd.DataFrame:
+    """Per quarter: the company's score (household-weighted over its projects) and per
+    dimension the household-weighted dimension score and points (``<dim>``,
+    ``<dim>_points``; the points add up to the score). Oldest first."""
+    pd_q = project_dimension_quarter
+    pq = project_quarter
+    weighted = []
+    for dim in ASSESSMENT_DIMENSIONS:
+        present = pd_q.c[dim].is_not(None)
+        weighted += [
+            func.sum(case((present, pd_q.c.households * pd_q.c[dim]), else_=0.0)).label(
+                f"{dim}_weighted"),
+            func.sum(case((present, pd_q.c.households), else_=0)).label(f"{dim}_weight"),
+            func.sum(pd_q.c.households * func.coalesce(pd_q.c[f"{dim}_points"], 0.0)).label(
+                f"{dim}_points_weighted"),
+        ]
+    statement = (select(pd_q.c.quarter,
+                        func.sum(pq.c.households * pq.c.score).label("score_weighted"),
+                        func.sum(pq.c.households).label("score_weight"), *weighted)
+                 .select_from(pd_q.join(pq, and_(pq.c.estate_id == pd_q.c.estate_id,
+                                                 pq.c.quarter == pd_q.c.quarter)))
+                 .where(and_(pd_q.c.company_id == company_id, pq.c.company_id == company_id,
+                             area_clause(pd_q.c.street_id, scope)))
+                 .group_by(pd_q.c.quarter).order_by(pd_q.c.quarter))
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(statement).mappings().all())
+    columns = ["quarter", "score", "grade", *ASSESSMENT_DIMENSIONS,
+               *(f"{d}_points" for d in ASSESSMENT_DIMENSIONS), "score_weighted",
+               "score_weight"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame = _score_metrics(frame, grading.load_rules())
+    for dim in ASSESSMENT_DIMENSIONS:
+        weight = frame[f"{dim}_weight"].astype(float)
+        frame[dim] = frame[f"{dim}_weighted"].astype(float) / weight.where(weight > 0)
+        frame[f"{dim}_points"] = frame[f"{dim}_points_weighted"].astype(float) / \
+            frame["score_weight"].astype(float)
+    return frame[columns]
+
+
+def waterfall_parts(history: pd.DataFrame, first_quarter: str, last_quarter: str,
+                    rules: grading.GradingRules | None = None) -> dict | None:
+    """The "why this grade" breakdown over the quarters first..last of a company history
+    (:func:`company_dimension_history`).
+
+    Returns {"quarters": [...], "score", "grade", "points": {dim: points} (adding up to
+    the score), "dimension_scores": {dim: 0–100}, "next_grade", "next_threshold",
+    "points_needed", "raise_needed": {dim: raise of that dimension's score alone that
+    closes the gap, or None when 100 is not enough}} or None without assessments.
+    """
+    rules = rules or grading.load_rules()
+    inside = history[(history["quarter"] >= first_quarter) & (history["quarter"] <= last_quarter)]
+    if inside.empty:
+        return None
+    weight = inside["score_weight"].astype(float)
+    total = float(weight.sum())
+    score = float((inside["score_weighted"].astype(float)).sum() / total)
+    points = {d: float((inside[f"{d}_points"].astype(float).fillna(0.0) * weight).sum() / total)
+              for d in ASSESSMENT_DIMENSIONS}
+    dim_scores = {}
+    for d in ASSESSMENT_DIMENSIONS:
+        present = inside[d].notna()
+        dim_scores[d] = (float((inside.loc[present, d] * weight[present]).sum()
+                               / weight[present].sum()) if present.any() else None)
+    upper = rules.next_grade(score)
+    needed = None if upper is None else max(upper[1] - score, 0.0)
+    raise_needed = {}
+    for d in ASSESSMENT_DIMENSIONS:
+        dim_score = dim_scores[d]
+        if needed is None or not dim_score:
+            raise_needed[d] = None
+            continue
+        share = points[d] / dim_score  # the dimension's effective weight in the score
+        gain = needed / share if share > 0 else math.inf
+        raise_needed[d] = gain if dim_score + gain <= 100.0 + 1e-9 else None
+    return {"quarters": list(inside["quarter"]), "score": score, "grade": rules.grade(score),
+            "points": points, "dimension_scores": dim_scores,
+            "next_grade": None if upper is None else upper[0],
+            "next_threshold": None if upper is None else upper[1],
+            "points_needed": needed, "raise_needed": raise_needed}
+
+
+def company_categories(engine: Engine, scope: Scope, company_id: int, first_month: str,
+                       last_month: str) -> pd.DataFrame:
+    """Complaints about the company per category in the months (complaint_month):
+    category, complaints, most first."""
+    cm = complaint_month
+    statement = (select(cm.c.category, func.sum(cm.c.complaints).label("complaints"))
+                 .where(and_(cm.c.company_id == company_id, area_clause(cm.c.street_id, scope),
+                             cm.c.month >= first_month, cm.c.month <= last_month))
+                 .group_by(cm.c.category))
+    frame = _frame(engine, statement, ["category", "complaints"])
+    return frame.sort_values(["complaints", "category"], ascending=[False, True]
+                             ).reset_index(drop=True)
+
+
+def company_history(engine: Engine, scope: Scope, company_id: int,
+                    rules: grading.GradingRules | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(quarters, years) of one company, decided on the whole scope.
+
+    quarters: quarter, score, grade, unqualified_run, key_supervision (newest first).
+    years: the company's rows of :func:`yearly_lists` (newest first).
+    """
+    rules = rules or grading.load_rules()
+    everywhere = company_quarters(engine, scope, None, rules)
+    marked = mark_key_supervision(everywhere, "company_id", rules)
+    quarters = marked[marked["company_id"] == company_id][
+        ["quarter", "score", "grade", "unqualified_run", "key_supervision"]]
+    years = yearly_lists(everywhere, overdue_by_company_year(engine, scope), rules)
+    years = years[years["company_id"] == company_id]
+    return (quarters.sort_values("quarter", ascending=False).reset_index(drop=True),
+            years.sort_values("year", ascending=False).reset_index(drop=True))
+
+
+def district_outlines(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """code, name, name_en, geometry_geojson of the districts in scope (map base)."""
+    visible = select(street.c.district_id).where(area_clause(street.c.id, scope))
+    statement = (select(district.c.code, district.c.name, district.c.name_en,
+                        district.c.geometry_geojson)
+                 .where(district.c.id.in_(visible)).order_by(district.c.code))
+    return _frame(engine, statement, ["code", "name", "name_en", "geometry_geojson"])
