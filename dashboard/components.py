@@ -302,7 +302,7 @@ def area_section(scope: Scope, filters: Filters, lang: str) -> pd.DataFrame:
 def metric_definitions_table(lang: str) -> pd.DataFrame:
     """Every metric of the registry: label, definition, target, direction, headline."""
     rows = []
-    for metric in metrics.METRICS:
+    for metric in (*metrics.METRICS, *metrics.COMPLAINT_HANDLING_METRICS):
         if metric.higher_is_better is None:
             direction = t("defs.none", lang)
         else:

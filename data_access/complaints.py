@@ -72,29 +72,11 @@ SUM_COLUMNS = ("complaints", "complaints_on_time", "complaints_resolved", "compl
 DIMENSIONS = ("category", "channel", "month", "resolved_level", "estate_id", "company_id")
 
 
-# --- metrics the registry does not hold (yet) ---------------------------------------------------
+# --- complaint-handling metrics (defined in the registry, data_access/metrics.py) ----------
 
-HANDLING_SATISFACTION = metrics.Metric(
-    "handling_satisfaction_rate", "处理满意率", "Satisfied with handling",
-    "对处理结果表示满意的投诉 ÷ 投诉人作出评价的投诉",
-    "complaints whose complainant was satisfied with the handling ÷ complaints rated",
-    lambda c: metrics.ratio(c["complaints_satisfied"], c["complaints_rated"]),
-    "percent1", True, None, "flow",
-)
-REPEAT_SHARE = metrics.Metric(
-    "repeat_share", "重复投诉占比", "Repeat complaints",
-    "同一小区同一类别、距上一次投诉不超过30天的投诉 ÷ 投诉件数",
-    "complaints about the same estate and category within 30 days of the previous one "
-    "÷ complaints",
-    lambda c: metrics.ratio(c["complaints_repeat"], c["complaints"]),
-    "percent1", False, None, "flow",
-)
-LEVEL_SHARE = metrics.Metric(
-    "resolved_level_share", "办结层级占比", "Share of resolved complaints",
-    "在该层级办结的投诉 ÷ 已办结投诉", "complaints resolved at that level ÷ complaints resolved",
-    lambda c: metrics.ratio(c["complaints_resolved"], c["resolved_total"]),
-    "percent1", None, None, "flow",
-)
+HANDLING_SATISFACTION = metrics.get("handling_satisfaction_rate")
+REPEAT_SHARE = metrics.get("repeat_share")
+LEVEL_SHARE = metrics.get("resolved_level_share")
 EXTRA_METRICS = (HANDLING_SATISFACTION, REPEAT_SHARE)
 
 

@@ -200,7 +200,35 @@ METRICS: tuple[Metric, ...] = (
     ),
 )
 
-METRICS_BY_KEY: dict[str, Metric] = {metric.key: metric for metric in METRICS}
+#: Metrics of complaint handling computed from the complaint summary's own components
+#: (complaints_satisfied, complaints_rated, complaints_repeat, resolved_total) on the
+#: complaints page and the estate profile; not part of :func:`evaluate`'s headline set.
+COMPLAINT_HANDLING_METRICS: tuple[Metric, ...] = (
+    Metric(
+        "handling_satisfaction_rate", "处理满意率", "Satisfied with handling",
+        "对处理结果表示满意的投诉 ÷ 投诉人作出评价的投诉",
+        "complaints whose complainant was satisfied with the handling ÷ complaints rated",
+        lambda c: ratio(c["complaints_satisfied"], c["complaints_rated"]),
+        "percent1", True, None, "flow",
+    ),
+    Metric(
+        "repeat_share", "重复投诉占比", "Repeat complaints",
+        "同一小区同一类别、距上一次投诉不超过30天的投诉 ÷ 投诉件数",
+        "complaints about the same estate and category within 30 days of the previous one "
+        "÷ complaints",
+        lambda c: ratio(c["complaints_repeat"], c["complaints"]),
+        "percent1", False, None, "flow",
+    ),
+    Metric(
+        "resolved_level_share", "办结层级占比", "Share of resolved complaints",
+        "在该层级办结的投诉 ÷ 已办结投诉", "complaints resolved at that level ÷ complaints resolved",
+        lambda c: ratio(c["complaints_resolved"], c["resolved_total"]),
+        "percent1", None, None, "flow",
+    ),
+)
+
+METRICS_BY_KEY: dict[str, Metric] = {
+    metric.key: metric for metric in (*METRICS, *COMPLAINT_HANDLING_METRICS)}
 HEADLINE_KEYS = tuple(metric.key for metric in METRICS if metric.headline)
 
 
