@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import components
-from data_access import queries
+from data_access import metrics, queries
 from data_access.config import DB_URL_ENV
 from data_access.engine import make_engine
 from data_access.filters import Filters, Scope
@@ -351,7 +351,7 @@ def test_definitions_page(db, lang):
         row = metrics_table[metrics_table["Metric"] == "Complaint rate"].iloc[0]
         assert row["Target"] == "≤ 0.50%" and row["Direction"] == "Lower is better"
         assert list(thresholds["Grade"]) == ["Excellent", "Qualified", "Unqualified"]
-    assert len(metrics_table) == 12
+    assert len(metrics_table) == len(metrics.METRICS) + len(metrics.COMPLAINT_HANDLING_METRICS) == 15
     # no filter widgets here, but the view stays in the URL
     assert not at.selectbox
     assert at.query_params["period"] == "2024" and at.query_params["lang"] == lang
