@@ -13,6 +13,8 @@ $(VENV)/.installed: requirements.txt
 		echo "Cannot create a virtual environment: apt-get install python3-venv"; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	@command -v npm >/dev/null || { echo "npm is needed once to fetch Leaflet for the offline map: apt-get install npm"; exit 1; }
+	$(PY) -m dashboard.coverage_assets
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt

@@ -27,6 +27,7 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview.py", "overview", "nav.overview"),
+    PageSpec("coverage.py", "coverage", "coverage.nav"),
     PageSpec("trends.py", "trends", "trends.nav"),
     PageSpec("complaints.py", "complaints", "complaints.nav"),
     PageSpec("estate.py", "estate", "estate.nav", shows_filters=False),
