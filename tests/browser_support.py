@@ -68,11 +68,17 @@ def streamlit_server(db_url: str, log_path: Path, timeout: float = 90.0) -> Iter
 
 
 def wait_for_app(page, timeout: float = 60_000) -> None:
-    """Wait until the app is connected and its script run has finished."""
+    """Wait until the app is connected, its script run has finished and no element is
+    still a loading placeholder (skeleton) — e.g. after st.navigation's first rerun."""
     page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]',
                            timeout=timeout)
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
-                           timeout=timeout)
+    page.wait_for_function(
+        """() => document.querySelector('[data-testid="stApp"]')
+                   ?.getAttribute('data-test-script-state') === 'notRunning'
+              && !document.querySelector('[data-testid="stSkeleton"], '
+                                         + '[data-testid="stSkeletonElement"], '
+                                         + '[data-testid="stAppSkeleton"]')""",
+        timeout=timeout)
 
 
 def external_requests(urls: list[str]) -> list[str]:
