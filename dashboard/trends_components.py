@@ -268,8 +268,11 @@ def small_multiples_section(scope: Scope, filters: Filters, lang: str, ctl: Cont
                             ) -> pd.DataFrame:
     st.subheader(t("trends.panels", lang))
     default = "street" if filters.district else "district"
-    init_widget("panels", KEY_PANELS, PANEL_LEVELS, default)
-    level = st.segmented_control(t("trends.panels_by", lang), PANEL_LEVELS, key=KEY_PANELS,
+    # one panel per street only within a district: sixty city-wide panels are unreadable
+    # and too slow to draw on every filter change
+    levels = PANEL_LEVELS if filters.district else ("district",)
+    init_widget("panels", KEY_PANELS, levels, default)
+    level = st.segmented_control(t("trends.panels_by", lang), levels, key=KEY_PANELS,
                                  required=True, format_func=format_choice("trends.by.", lang)
                                  ) or default
     write_param("panels", level, default)
