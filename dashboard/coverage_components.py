@@ -40,6 +40,8 @@ KEY_SELECTED = "coverage_selected"
 KEY_SEEN = "coverage_seen_events"
 KEY_TABLE = "coverage_unmanaged_table"
 KEY_TREND_GRAIN = "coverage_trend_grain"
+KEY_TREND_OPEN = "coverage_trend_open"
+KEY_PLAN_OPEN = "coverage_plan_open"
 KEY_CLEAR = "coverage_clear"
 KEY_ONLY_VIABLE = "coverage_only_viable"
 URL_ESTATE = "estate"
@@ -363,11 +365,17 @@ def _file_name(kind: str, filters: Filters, month: str, extension: str) -> str:
 
 # --- bundle planner -------------------------------------------------------------------------------
 
-def planner_settings() -> bundles.BundleSettings:
-    """The planner's settings from its widgets (defaults before they are drawn)."""
-    for key, default in PLAN_DEFAULTS.items():
-        st.session_state.setdefault(key, default)
+def planner_settings(keep: bool = False) -> bundles.BundleSettings:
+    """The planner's settings from its widgets (defaults before they are drawn).
+
+    The planner is drawn on demand (a closed expander leaves its widgets out of the run,
+    and Streamlit would then forget their values): with ``keep`` (once per run, before
+    the widgets) each value is written back so it stays, and the bundles on the map stay
+    as planned."""
     state = st.session_state
+    for key, default in PLAN_DEFAULTS.items():
+        if keep or key not in state:
+            state[key] = state[key] if key in state else default
     return bundles.BundleSettings(
         max_distance_m=float(state["coverage_plan_distance"]),
         min_households=int(state["coverage_plan_households"]),

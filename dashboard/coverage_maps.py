@@ -65,8 +65,10 @@ NO_DATA_COLOR = "#E0E0E0"
 #: households class bounds and marker radii (px): < 100, < 300, < 600, < 1000, ≥ 1000
 SIZE_BOUNDS = (100, 300, 600, 1000)
 SIZE_RADII = (3.0, 4.5, 6.0, 8.0, 10.0)
-#: more estates than this draw on a canvas instead of SVG (much faster in the browser)
-CANVAS_THRESHOLD = 5000
+#: more estates than this draw on a canvas instead of SVG (much faster in the browser:
+#: one bitmap instead of a DOM node per marker and street; 0 = always on a canvas, which
+#: keeps the city demo's map under 2 s too). Tooltips, popups and clicks work the same.
+CANVAS_THRESHOLD = 0
 POPUP_MAX_WIDTH = 420
 
 
@@ -534,7 +536,8 @@ def estate_styles(scale: float = 1.0) -> tuple[str, str, str]:
     return dots, unmanaged, old
 
 
-#: marker size factor for maps with more than CANVAS_THRESHOLD estates
+#: maps with more estates than this draw markers smaller, by CROWDED_SCALE
+CROWDED_THRESHOLD = 5000
 CROWDED_SCALE = 0.55
 STREET_BY_ESTATES_STYLE = js_style(
     {"fillOpacity": 0.45, "color": "#FFFFFF", "weight": 1.2, "className": "cov-street"},
@@ -635,7 +638,7 @@ def build_coverage_map(estates: pd.DataFrame, streets: pd.DataFrame,
     estate_source = SharedData(estate_data(estates, shift), kind="estates").add_to(fmap)
     tooltip = estate_tooltip_js(lang)
     dots, rings, old_rings = estate_styles(
-        CROWDED_SCALE if len(estates) > CANVAS_THRESHOLD else 1.0)
+        CROWDED_SCALE if len(estates) > CROWDED_THRESHOLD else 1.0)
     for key, style, filter_js, show in (
             ("coverage.layer.estates", dots, None, True),
             ("coverage.layer.old", old_rings,

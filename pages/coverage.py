@@ -1,5 +1,10 @@
 """Coverage map: estates by management mode, unmanaged estates with their nearest managed
-neighbours, the big-property (大物业) bundle planner and coverage trends."""
+neighbours, the big-property (大物业) bundle planner and coverage trends.
+
+The planner and the trends are expanders whose content runs only when opened
+(``on_change="rerun"``): their tables and plotly charts would otherwise compete with the
+map for the browser (benchmarks/map_render.py). The planner's settings are kept while it
+is closed, so the map's bundles stay as planned."""
 
 import streamlit as st
 
@@ -23,11 +28,19 @@ else:
     if estates.empty:
         st.info(t("coverage.no_estates", lang, month=Period.parse(month).label(lang)))
     else:
-        settings = coverage_components.planner_settings()
+        settings = coverage_components.planner_settings(keep=True)
         plan = coverage_data.plan(scope, filters, month, settings)
         coverage_components.map_section(scope, filters, lang, month, estates,
                                         coverage_components.map_bundles(plan, lang))
         coverage_components.unmanaged_section(scope, filters, lang, month, estates)
-        coverage_components.planner_section(scope, filters, lang, month, plan)
+        planner = st.expander(t("coverage.plan.title", lang),
+                              key=coverage_components.KEY_PLAN_OPEN, on_change="rerun")
+        if planner.open:
+            with planner:
+                coverage_components.planner_section(scope, filters, lang, month, plan)
 
-coverage_components.trend_section(scope, filters, lang)
+trend = st.expander(t("coverage.trend.title", lang), key=coverage_components.KEY_TREND_OPEN,
+                     on_change="rerun")
+if trend.open:
+    with trend:
+        coverage_components.trend_section(scope, filters, lang)

@@ -2,7 +2,7 @@
 HTML-like name), no tiles, no network beyond the app itself.
 
 * the map draws every estate offline (Leaflet from /app/static, nothing else fetched);
-* switching layers in the layer control removes / adds their paths;
+* switching layers in the layer control removes / adds their markers;
 * a click on an estate marker shows that estate's card beside the map;
 * the HTML-like name shows as text in the card and the tooltip.
 """
@@ -32,6 +32,42 @@ ARTIFACTS = ROOT / "test-artifacts"
 HTML_NAME = "<b>x</b>"
 FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 CARD = '[data-testid="coverage-card-name"]'
+#: the map draws on a canvas (coverage_maps.CANVAS_THRESHOLD), so there are no SVG paths
+#: to count: count Leaflet's vector layers that are on the map and drawn by its canvas
+#: renderer, by class name ("street_outline": streets drawn without fill)
+DRAWN = """() => {
+    const counts = {estate: 0, unmanaged: 0, old: 0, street: 0, street_outline: 0,
+                    svg: document.querySelectorAll('.leaflet-overlay-pane svg path').length};
+    window.map.eachLayer(layer => {
+        const name = layer.options && layer.options.className;
+        if (!name || !(layer._renderer instanceof L.Canvas) || !layer._map) return;
+        const key = name.replace('cov-', '');
+        if (key in counts) counts[key] += 1;
+        if (key === 'street' && layer.options.fill === false) counts.street_outline += 1;
+    });
+    return counts;
+}"""
+#: whether the overlay canvas has painted pixels (the drawing is not blank)
+PAINTED = """() => {
+    const canvas = document.querySelector('.leaflet-overlay-pane canvas');
+    if (!canvas || !canvas.width) return 0;
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let painted = 0;
+    for (let i = 3; i < data.length; i += 4 * 7) if (data[i] > 0) painted += 1;
+    return painted;
+}"""
+#: page coordinates of the first estates' marker centres (within the map's view)
+MARKERS = """count => {
+    const points = [], size = window.map.getSize();
+    window.map.eachLayer(layer => {
+        if (points.length >= count || !layer.options
+                || layer.options.className !== 'cov-estate') return;
+        const p = window.map.latLngToContainerPoint(layer.getLatLng());
+        if (p.x > 10 && p.y > 10 && p.x < size.x - 10 && p.y < size.y - 10)
+            points.push({x: p.x, y: p.y, r: layer.getRadius()});
+    });
+    return points;
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -109,18 +145,37 @@ def open_map(page, app_url: str, lang: str = "zh", extra: str = ""):
     page.goto(f"{app_url}/coverage?lang={lang}&period=2026{extra}")
     wait_for_app(page)
     frame = page.frame_locator(FRAME)
-    frame.locator("path.cov-estate").first.wait_for(state="attached", timeout=60_000)
+    frame.locator(".leaflet-overlay-pane canvas").first.wait_for(state="attached",
+                                                                 timeout=60_000)
+    map_frame(page).wait_for_function(f"() => ({DRAWN})().estate > 0", timeout=60_000)
     return frame
+
+
+def map_frame(page):
+    return page.frame(url=lambda u: "st_folium" in u)
+
+
+def drawn(page) -> dict:
+    return map_frame(page).evaluate(DRAWN)
+
+
+def wait_drawn(page, condition: str) -> None:
+    """Wait until ``condition`` (a JS expression of ``c``, the counts) holds."""
+    map_frame(page).wait_for_function(f"() => {{ const c = ({DRAWN})(); return {condition}; }}",
+                                      timeout=30_000)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_map_renders_offline_without_tiles(page, app_url, coverage_db, lang):
     frame = open_map(page, app_url, lang)
     assert page.locator('[data-testid="stException"]').count() == 0
-    assert frame.locator("path.cov-estate").count() == coverage_db["estates"]
-    assert frame.locator("path.cov-unmanaged").count() == coverage_db["unmanaged"]
-    assert frame.locator("path.cov-old").count() == 0                 # off at first
-    assert frame.locator("path.cov-street").count() > 0
+    counts = drawn(page)
+    assert counts["estate"] == coverage_db["estates"]
+    assert counts["unmanaged"] == coverage_db["unmanaged"]
+    assert counts["old"] == 0                                          # off at first
+    assert counts["street"] > 0
+    assert counts["svg"] == 0                                          # all on the canvas
+    assert map_frame(page).evaluate(PAINTED) > 1000                    # and painted
     assert frame.locator(".leaflet-tile").count() == 0                 # no tile layer
     legend = frame.locator(".cov-legend").inner_text()
     assert ("管理方式" if lang == "zh" else "Management") in legend
@@ -138,30 +193,32 @@ def test_map_renders_offline_without_tiles(page, app_url, coverage_db, lang):
 def test_layers_toggle(page, app_url, coverage_db):
     frame = open_map(page, app_url)
     control = frame.locator(".leaflet-control-layers")
+    assert drawn(page)["unmanaged"] == coverage_db["unmanaged"] > 0
     control.locator("label", has_text="脱管小区").locator("input").click()
-    frame.locator("path.cov-unmanaged").first.wait_for(state="detached")
-    assert frame.locator("path.cov-unmanaged").count() == 0
+    wait_drawn(page, "c.unmanaged === 0")
+    assert drawn(page)["unmanaged"] == 0
     control.locator("label", has_text="老旧小区").locator("input").click()
-    frame.locator("path.cov-old").first.wait_for(state="attached")
-    assert frame.locator("path.cov-old").count() == coverage_db["old"]
+    wait_drawn(page, "c.old > 0")
+    assert drawn(page)["old"] == coverage_db["old"]
     # the street colouring is a radio: coloured streets give way to plain outlines
-    streets = frame.locator("path.cov-street")
-    assert frame.locator('path.cov-street[fill="none"]').count() == 0
+    streets = drawn(page)["street"]
+    assert drawn(page)["street_outline"] == 0
     control.locator("label", has_text="仅街道边界").locator("input").click()
-    frame.locator('path.cov-street[fill="none"]').first.wait_for(state="attached")
-    assert frame.locator('path.cov-street[fill="none"]').count() == streets.count() > 0
-    assert frame.locator("path.cov-estate").count() == coverage_db["estates"]
+    wait_drawn(page, "c.street_outline > 0")
+    counts = drawn(page)
+    assert counts["street_outline"] == counts["street"] == streets > 0
+    assert counts["estate"] == coverage_db["estates"]
 
 
 def test_click_on_an_estate_shows_its_card(page, app_url):
     frame = open_map(page, app_url)
     assert page.locator(CARD).count() == 0
-    markers = frame.locator("path.cov-estate")
-    for index in range(0, 200, 7):   # the first marker whose centre shows its own tooltip
-        box = markers.nth(index).bounding_box()
-        if box is None or box["width"] < 6:
+    origin = frame.locator(".leaflet-container").bounding_box()
+    markers = map_frame(page).evaluate(MARKERS, 200)
+    for marker in markers[::7]:   # the first marker whose centre shows its own tooltip
+        if marker["r"] < 3:
             continue
-        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        x, y = origin["x"] + marker["x"], origin["y"] + marker["y"]
         page.mouse.move(x, y)
         tip = frame.locator(".leaflet-tooltip.cov-tip")
         try:

@@ -43,6 +43,22 @@ def open_page(**params: str) -> AppTest:
     return at
 
 
+def open_section(at: AppTest, key: str) -> AppTest:
+    """Open an on-demand section's expander (its content runs only when open), rerun."""
+    at.session_state[key] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def open_trend(at: AppTest) -> AppTest:
+    return open_section(at, cc.KEY_TREND_OPEN)
+
+
+def open_planner(at: AppTest) -> AppTest:
+    return open_section(at, cc.KEY_PLAN_OPEN)
+
+
 def metrics_of(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -53,7 +69,13 @@ def test_coverage_page_zh():
     assert metrics_of(at) == {"专业物业覆盖率": "42.9%", "专业物业覆盖率（按户）": "57.8%",
                               "脱管小区": "4"}
     subheaders = [s.value for s in at.main.subheader]
-    assert subheaders == ["覆盖地图", "脱管小区清单", "大物业片区规划", "覆盖率与脱管小区走势"]
+    # the planner and the trends are drawn on demand (expanders, closed at first): the
+    # browser draws the map first
+    assert subheaders == ["覆盖地图", "脱管小区清单"]
+    assert [e.label for e in at.expander] == ["大物业片区规划", "覆盖率与脱管小区走势"]
+    assert len(at.get("plotly_chart")) == 0 and len(at.dataframe) == 1
+    open_planner(at)
+    assert [s.value for s in at.main.subheader] == ["覆盖地图", "脱管小区清单", "大物业片区规划"]
     captions = [c.value for c in at.caption]
     assert "2025年12月 · 全市；共 7 个小区。右上角可切换图层：街道底色按专业物业覆盖率（按小区数或按户数）着色。点击小区查看详情。" in captions
     assert "未配置底图瓦片：以区县、街道边界为底图（离线可用）。" in captions
@@ -69,6 +91,11 @@ def test_coverage_page_zh():
     assert list(plan["预计年收入（元）"]) == [192000.0, 72000.0]
     assert plan.loc[1, "候选企业（等级，距离）"].startswith("甲物业（优秀，141 米）；乙物业（合格，500 米）")
     assert any("2 个片区，其中 2 个可行" in m.value for m in at.markdown)
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["下载表格（CSV）", "下载片区（XLSX）", "下载片区（GeoJSON）", "下载表格（CSV）"]
+    open_trend(at)
+    assert len(at.dataframe) == 2                                     # the planner stays open
+    assert [s.value for s in at.main.subheader][-1] == "覆盖率与脱管小区走势"
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["下载表格（CSV）", "下载片区（XLSX）", "下载片区（GeoJSON）", "下载表格（CSV）",
                       "下载表格（CSV）"]
@@ -86,13 +113,15 @@ def test_coverage_page_en_with_a_selected_estate():
     assert "&lt;b&gt;x&lt;/b&gt;&amp;amp;" in card and "<b>x</b>" not in card
     assert "never managed in the data" in card and 'href="/estate?estate=U2"' in card
     assert at.query_params["estate"] == ["U2"] or at.query_params["estate"] == "U2"
-    plan = at.dataframe[1].value
+    assert [e.label for e in at.expander] == ["Big-property bundle planner",
+                                              "Coverage and unmanaged estates over time"]
+    plan = open_planner(at).dataframe[1].value
     assert list(plan.columns)[:3] == ["Bundle", "Street", "Estates"]
     assert plan.loc[0, "Street"] == "Jia"
 
 
 def test_planner_settings_change_the_bundles():
-    at = open_page(period="2025")
+    at = open_planner(open_page(period="2025"))
     at.number_input(key="coverage_plan_distance").set_value(250)
     at.number_input(key="coverage_plan_households").set_value(0)
     at.run()
@@ -100,13 +129,21 @@ def test_planner_settings_change_the_bundles():
     assert list(plan["片区"]) == [f"{SA}-1", f"{SA}-2", f"{SA}-3", f"{SA}-4"]
     at.toggle(key=cc.KEY_ONLY_VIABLE).set_value(False).run()
     assert len(at.dataframe[1].value) == 4
+    # closing the planner keeps its settings (the map's bundles stay as planned)
+    at.session_state[cc.KEY_PLAN_OPEN] = False
+    at.run()
+    assert len(at.dataframe) == 1
+    at.session_state[cc.KEY_PLAN_OPEN] = True
+    at.run()
+    assert at.number_input(key="coverage_plan_distance").value == 250
+    assert list(at.dataframe[1].value["片区"]) == [f"{SA}-1", f"{SA}-2", f"{SA}-3", f"{SA}-4"]
 
 
 def test_a_street_view_and_an_empty_period():
     at = open_page(period="2025", district=DA, street=SA)
     assert metrics_of(at) == {"专业物业覆盖率": "33.3%", "专业物业覆盖率（按户）": "52.3%",
                               "脱管小区": "4"}                  # 2/6, 800/1530
-    captions = [c.value for c in at.caption]
+    captions = [c.value for c in open_trend(at).caption]
     assert any(c.startswith("2025年12月 · 测试区 · 甲街道；共 6 个小区") for c in captions)
     assert "甲街道自有数据以来的走势；虚线为目标值。" in captions
     empty = open_page(period="2024")
