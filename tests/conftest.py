@@ -65,3 +65,25 @@ def city_demo(tmp_path_factory):
 def city_demo_url(city_demo) -> str:
     """URL of the session's city-scale demo database."""
     return city_demo[0]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The system Chromium, headless, driven by Playwright; one per test session.
+
+    Skips locally and fails under CI=true when Chromium or Playwright is missing.
+    """
+    from tests.browser_support import CHROMIUM, CHROMIUM_FLAGS
+
+    executable = require_system(CHROMIUM, "browser tests drive the system Chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if in_ci():
+            pytest.fail("playwright is missing: make test installs requirements-dev.txt")
+        pytest.skip("playwright is missing: make test installs requirements-dev.txt")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True,
+                                              args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()

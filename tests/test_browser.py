@@ -7,8 +7,6 @@ app's own host, and screenshots are saved (the overview's go to docs/ for the RE
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 
 import pytest
 
@@ -16,14 +14,11 @@ from data_access import metrics, queries
 from data_access.engine import make_engine
 from data_access.filters import Filters, Scope
 from tests.browser_support import (
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     ROOT,
     external_requests,
     streamlit_server,
     wait_for_app,
 )
-from tests.conftest import require_system
 
 pytestmark = pytest.mark.browser
 
@@ -40,20 +35,6 @@ PAGES = {
 def app_url(city_demo_url):
     with streamlit_server(city_demo_url, ARTIFACTS / "streamlit-browser.log") as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = require_system(CHROMIUM, "browser tests drive the system Chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("playwright is missing: make test installs requirements-dev.txt")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, headless=True,
-                                              args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture()

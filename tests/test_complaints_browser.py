@@ -9,14 +9,11 @@ import re
 import pytest
 
 from tests.browser_support import (
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     ROOT,
     external_requests,
     streamlit_server,
     wait_for_app,
 )
-from tests.conftest import require_system
 
 pytestmark = pytest.mark.browser
 
@@ -28,18 +25,6 @@ PERIOD = "2025"
 def app_url(city_demo_url):
     with streamlit_server(city_demo_url, ARTIFACTS / "streamlit-complaints.log") as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = require_system(CHROMIUM, "browser tests drive the system Chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, headless=True,
-                                              args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture()

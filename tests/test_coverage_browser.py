@@ -17,14 +17,12 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.browser_support import (
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     ROOT,
     external_requests,
     streamlit_server,
     wait_for_app,
 )
-from tests.conftest import DEMO_END_MONTH, in_ci, require_system
+from tests.conftest import DEMO_END_MONTH, in_ci
 
 pytestmark = pytest.mark.browser
 
@@ -105,18 +103,6 @@ def app_url(coverage_db):
         pytest.skip(message)
     with streamlit_server(coverage_db["url"], ARTIFACTS / "streamlit-coverage.log") as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = require_system(CHROMIUM, "browser tests drive the system Chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, headless=True,
-                                              args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture()

@@ -18,8 +18,7 @@ from sqlalchemy import func, select
 
 from data_access.engine import make_engine
 from data_access.schema import complaint, import_log
-from tests.browser_support import CHROMIUM, CHROMIUM_FLAGS, ROOT, streamlit_server, wait_for_app
-from tests.conftest import require_system
+from tests.browser_support import ROOT, streamlit_server, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -46,18 +45,6 @@ def db_url(tmp_path_factory, fixture_db_url):
 def app_url(db_url):
     with streamlit_server(db_url, ARTIFACTS / "streamlit-importing.log") as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = require_system(CHROMIUM, "browser tests drive the system Chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, headless=True,
-                                              args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture()
