@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, select
+from sqlalchemy import Engine, and_, select
 
 from data_access import grading
 from data_access.filters import Filters, Scope, area_clause
+from data_access.aggregates import estate_month_sums
 from data_access.schema import (
-    MANAGED_MODES,
     community,
     company,
     contract,
@@ -102,15 +102,8 @@ def monthly_sums(engine: Engine, scope: Scope, code: str) -> pd.DataFrame:
     """The estate's monthly sums over the data range, shaped like
     :func:`data_access.trends.monthly_sums` (group_code = the estate code)."""
     em = estate_month
-    managed = em.c.management_mode.in_(MANAGED_MODES)
     columns = {
-        "estates": func.count(),
-        "households": func.sum(em.c.households),
-        "managed_estates": func.sum(case((managed, 1), else_=0)),
-        "managed_households": func.sum(case((managed, em.c.households), else_=0)),
-        "unmanaged_estates": func.sum(case((managed, 0), else_=1)),
-        "committee_estates": func.sum(em.c.has_committee),
-        **{name: func.sum(em.c[name]) for name in _FLOWS},
+        **estate_month_sums(_FLOWS),
     }
     statement = (select(em.c.month, *[expr.label(name) for name, expr in columns.items()])
                  .select_from(em.join(estate, estate.c.id == em.c.estate_id))

@@ -49,9 +49,9 @@ from data_access.filters import Filters, Scope, area_clause
 from data_access.loading import bulk_insert
 from data_access.periods import Period, quarter_of_month
 from data_access.queries import components_by_bucket
+from data_access.aggregates import estate_month_sums
 from data_access.schema import (
     ASSESSMENT_DIMENSIONS,
-    MANAGED_MODES,
     assessment,
     company,
     complaint_month,
@@ -351,19 +351,12 @@ def company_monthly_sums(engine: Engine, scope: Scope, filters: Filters | None,
     """estate_month sums per month and company (the serving company of each estate-month)
     in scope ∩ area: the columns :func:`queries.components_by_bucket` folds."""
     em = estate_month
-    managed = em.c.management_mode.in_(MANAGED_MODES)
     sums = {
-        "estates": func.count(),
-        "households": func.sum(em.c.households),
-        "managed_estates": func.sum(case((managed, 1), else_=0)),
-        "managed_households": func.sum(case((managed, em.c.households), else_=0)),
-        "unmanaged_estates": func.sum(case((managed, 0), else_=1)),
-        "committee_estates": func.sum(em.c.has_committee),
-        **{name: func.sum(em.c[name]) for name in (
+        **estate_month_sums((
             "households_billed", "households_paid", "complaints", "complaints_on_time",
             "complaints_resolved", "respondents_month", "satisfied_month",
             "respondents_quarter", "satisfied_quarter", "respondents_year",
-            "satisfied_year")},
+            "satisfied_year")),
     }
     statement = (select(em.c.month, em.c.company_id,
                         *[expr.label(name) for name, expr in sums.items()])

@@ -17,8 +17,8 @@ from sqlalchemy import Connection, and_, case, delete, func, insert, literal, or
 from data_access import complaints, grades, grading, trends
 from data_access.loading import bulk_insert
 from data_access.periods import month_range, quarter_of_month
+from data_access.aggregates import estate_month_sums
 from data_access.schema import (
-    MANAGED_MODES,
     SUMMARY_SUM_COLUMNS,
     assessment,
     complaint,
@@ -175,20 +175,13 @@ def _estate_month_select():
 
 def _street_month_select():
     em = estate_month
-    managed = em.c.management_mode.in_(MANAGED_MODES)
     columns = {
         "street_id": em.c.street_id,
         "month": em.c.month,
         "quarter": em.c.quarter,
         "year": em.c.year,
         "district_id": em.c.district_id,
-        "estates": func.count(),
-        "households": func.sum(em.c.households),
-        "managed_estates": func.sum(case((managed, 1), else_=0)),
-        "managed_households": func.sum(case((managed, em.c.households), else_=0)),
-        "unmanaged_estates": func.sum(case((managed, 0), else_=1)),
-        "committee_estates": func.sum(em.c.has_committee),
-        **{name: func.sum(em.c[name]) for name in SUMMARY_SUM_COLUMNS},
+        **estate_month_sums(SUMMARY_SUM_COLUMNS),
     }
     statement = select(*[expr.label(name) for name, expr in columns.items()]).group_by(
         em.c.street_id, em.c.month, em.c.quarter, em.c.year, em.c.district_id)

@@ -24,7 +24,8 @@ from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, lit
 from data_access import metrics, queries
 from data_access.filters import Filters, Scope, area_clause
 from data_access.periods import Period
-from data_access.schema import MANAGED_MODES, company, estate, estate_month, trend_month
+from data_access.aggregates import estate_month_sums
+from data_access.schema import company, estate, estate_month, trend_month
 
 Breakdown = Literal["total", "district", "street", "company", "mode", "age"]
 BREAKDOWNS: tuple[str, ...] = ("total", "district", "street", "company", "mode", "age")
@@ -71,7 +72,6 @@ def refresh_summaries(conn: Connection) -> None:
     """Rebuild ``trend_month`` from ``estate_month`` (one INSERT..SELECT per dimension)."""
     clear_summaries(conn)
     em = estate_month
-    managed = em.c.management_mode.in_(MANAGED_MODES)
     for dimension in SEGMENT_BREAKDOWNS:
         group = _group_expression(dimension)
         columns = {
@@ -80,13 +80,7 @@ def refresh_summaries(conn: Connection) -> None:
             "district_id": em.c.district_id,
             "dimension": literal(dimension),
             "group_code": group,
-            "estates": func.count(),
-            "households": func.sum(em.c.households),
-            "managed_estates": func.sum(case((managed, 1), else_=0)),
-            "managed_households": func.sum(case((managed, em.c.households), else_=0)),
-            "unmanaged_estates": func.sum(case((managed, 0), else_=1)),
-            "committee_estates": func.sum(em.c.has_committee),
-            **{name: func.sum(em.c[name]) for name in _FLOWS},
+            **estate_month_sums(_FLOWS),
         }
         source = em.join(estate, estate.c.id == em.c.estate_id)
         if dimension == "company":
