@@ -120,3 +120,11 @@ def test_no_unused_keys():
     unused = sorted(k for k in CATALOG
                     if k not in _used_keys() and not k.startswith(dynamic_prefixes))
     assert not unused, f"catalog keys nothing uses: {unused}"
+
+
+def test_management_modes_have_one_name_everywhere():
+    from data_access.schema import MANAGEMENT_MODES
+
+    for mode in MANAGEMENT_MODES:
+        for lang in LANGS:
+            assert t(f"coverage.mode.{mode}", lang) == t(f"trends.mode.{mode}", lang), mode

@@ -19,7 +19,7 @@ ENTRIES = {
     "trends.mode.professional": {"zh": "专业物业", "en": "Professional company"},
     "trends.mode.bundle": {"zh": "街道大物业", "en": "Street bundle (大物业)"},
     "trends.mode.self": {"zh": "业主自管", "en": "Self-managed"},
-    "trends.mode.unmanaged": {"zh": "无人管理", "en": "Unmanaged"},
+    "trends.mode.unmanaged": {"zh": "无物业", "en": "Unmanaged"},
     "trends.age.old": {"zh": "2006年前建成（老旧小区）", "en": "Built before 2006 (old)"},
     "trends.age.new": {"zh": "2006年及以后建成", "en": "Built 2006 or later"},
     "trends.age.unknown": {"zh": "建成年份不详", "en": "Build year unknown"},
