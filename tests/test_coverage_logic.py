@@ -496,7 +496,7 @@ def test_unmanaged_table_and_card(town):
     assert list(table["小区"]) == ["南湖新村", "<b>x</b>&amp;", "东山楼院", "西河小区"]
     assert list(table["户数"]) == [400, 150, 100, 80]
     assert list(table["脱管时长"]) == ["3 个月", "数据中从未有物业", "18 个月", "数据中从未有物业"]
-    assert list(table["管理方式"]) == ["无物业", "无物业", "无物业", "自管"]
+    assert list(table["管理方式"]) == ["无物业", "无物业", "无物业", "业主自管"]
     assert table.loc[2, "最近的有物业小区（企业，距离）"] == \
         "海景花园（甲物业，141 米）；青年家园（乙物业，500 米）"
     english = unmanaged_table(frame, nearest, since, "2025-12", "en")
