@@ -91,3 +91,18 @@ def external_requests(urls: list[str]) -> list[str]:
         if parsed.hostname not in LOCAL_HOSTS:
             outside.append(url)
     return outside
+
+
+@contextlib.contextmanager
+def recording_tab(browser, width: int, height: int):
+    """A new tab of ``width`` × ``height`` whose requested URLs are kept in
+    ``tab.requested_urls`` (for :func:`external_requests`)."""
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  device_scale_factor=1)
+    tab = context.new_page()
+    tab.requested_urls = []
+    tab.on("request", lambda request: tab.requested_urls.append(request.url))
+    try:
+        yield tab
+    finally:
+        context.close()

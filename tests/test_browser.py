@@ -14,6 +14,7 @@ from data_access import metrics, queries
 from data_access.engine import make_engine
 from data_access.filters import Filters, Scope
 from tests.browser_support import (
+    recording_tab,
     ROOT,
     external_requests,
     streamlit_server,
@@ -39,13 +40,8 @@ def app_url(city_demo_url):
 
 @pytest.fixture()
 def page(browser):
-    context = browser.new_context(viewport={"width": 1500, "height": 1100},
-                                  device_scale_factor=1)
-    tab = context.new_page()
-    tab.requested_urls = []
-    tab.on("request", lambda request: tab.requested_urls.append(request.url))
-    yield tab
-    context.close()
+    with recording_tab(browser, 1500, 1100) as tab:
+        yield tab
 
 
 def _metric_value(page, label: str) -> str:

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests.browser_support import (
+    recording_tab,
     ROOT,
     external_requests,
     streamlit_server,
@@ -29,12 +30,8 @@ def app_url(city_demo_url):
 
 @pytest.fixture()
 def page(browser):
-    context = browser.new_context(viewport={"width": 1500, "height": 1100})
-    tab = context.new_page()
-    tab.requested_urls = []
-    tab.on("request", lambda request: tab.requested_urls.append(request.url))
-    yield tab
-    context.close()
+    with recording_tab(browser, 1500, 1100) as tab:
+        yield tab
 
 
 def _wait_for_charts(page, count: int) -> None:

@@ -10,17 +10,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import complaints_components, trends_downloads
-from data_access.config import DB_URL_ENV
 from data_access.engine import make_engine
-from tests.fixture_city import D1, D2, S1
+from tests.apptest_support import app_database, assert_ok, open_page
+from tests.fixture_city import D1, D2
 from tests.test_complaints_data import build_complaints_city
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "dashboard" / "app.py"
 COMPLAINTS = "../pages/complaints.py"
 TRENDS = "../pages/trends.py"
 ESTATE = "../pages/estate.py"
@@ -38,27 +36,8 @@ def city_url(tmp_path_factory) -> str:
 
 @pytest.fixture(autouse=True)
 def db(city_url, monkeypatch):
-    monkeypatch.setenv(DB_URL_ENV, city_url)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield city_url
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def open_page(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page(page)
-    at.run()
-    assert_ok(at)
-    return at
-
-
-def assert_ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+    with app_database(city_url, monkeypatch) as url:
+        yield url
 
 
 def metrics_of(at: AppTest) -> dict[str, str]:

@@ -11,18 +11,16 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import components, grades_components
 from data_access import grades
-from data_access.config import DB_URL_ENV
 from data_access.engine import make_engine
 from data_access.filters import Filters, Scope
+from tests.apptest_support import app_database, assert_ok, open_page
 from tests.test_grades_data import D1, S2, build_grades_city
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "dashboard" / "app.py"
 COMPANIES = "../pages/companies.py"
 COMPANY = "../pages/company.py"
 REDBLACK = "../pages/redblack.py"
@@ -40,27 +38,8 @@ def grades_url(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def db(grades_url, monkeypatch):
-    monkeypatch.setenv(DB_URL_ENV, grades_url)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield grades_url
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def open_page(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page(page)
-    at.run()
-    assert_ok(at)
-    return at
-
-
-def assert_ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+    with app_database(grades_url, monkeypatch) as url:
+        yield url
 
 
 def texts(at: AppTest) -> str:
