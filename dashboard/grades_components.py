@@ -511,18 +511,29 @@ def key_supervision_section(scope: Scope, filters: Filters, lang: str) -> None:
                       "grades_ks_projects_download", lang)
 
 
-def league_page(lang: str) -> None:
-    """The whole league page (called by pages/companies.py)."""
+def _open_listing_page(title_key: str, current: str, lang: str
+                       ) -> tuple[Scope, Filters] | None:
+    """Header, links to the sibling pages and the rules panel of a listing page; returns
+    the viewer's scope and filters, or None (after an explanation) when there is no data."""
     from dashboard import state
 
     scope = state.viewer_scope()
     filters = state.current_filters()
-    components.page_header(t("grades.league.title", lang), lang, filters, scope)
-    page_links(lang, "companies")
+    components.page_header(t(title_key, lang), lang, filters, scope)
+    page_links(lang, current)
     rules_panel(lang)
     if base_data.data_months() is None:
         components.empty_state(filters, lang, scope)
+        return None
+    return scope, filters
+
+
+def league_page(lang: str) -> None:
+    """The whole league page (called by pages/companies.py)."""
+    opened = _open_listing_page("grades.league.title", "companies", lang)
+    if opened is None:
         return
+    scope, filters = opened
     shown = league_section(scope, filters, lang)
     if shown is None:
         return
@@ -914,16 +925,10 @@ def mismatch_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def mismatch_page(lang: str) -> None:
     """The whole quality–price mismatch page (called by pages/mismatch.py)."""
-    from dashboard import state
-
-    scope = state.viewer_scope()
-    filters = state.current_filters()
-    components.page_header(t("grades.mismatch.title", lang), lang, filters, scope)
-    page_links(lang, "mismatch")
-    rules_panel(lang)
-    if base_data.data_months() is None:
-        components.empty_state(filters, lang, scope)
+    opened = _open_listing_page("grades.mismatch.title", "mismatch", lang)
+    if opened is None:
         return
+    scope, filters = opened
     frame, total = grades_data.mismatches(scope, filters)
     description = components.describe(filters, lang, scope)
     period = filters.period_obj

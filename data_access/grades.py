@@ -784,7 +784,9 @@ def waterfall_parts(history: pd.DataFrame, first_quarter: str, last_quarter: str
         return None
     weight = inside["score_weight"].astype(float)
     total = float(weight.sum())
-    score = float((inside["score_weighted"].astype(float)).sum() / total)
+    score = metric_registry.evaluate({
+        "score_weighted": float(inside["score_weighted"].astype(float).sum()),
+        "score_weight": total})["assessment_score"]
     points = {d: float((inside[f"{d}_points"].astype(float).fillna(0.0) * weight).sum() / total)
               for d in ASSESSMENT_DIMENSIONS}
     dim_scores = {}
