@@ -1,6 +1,7 @@
 """Command line: ``python -m data_access COMMAND``.
 
-Commands: ``init`` (empty database), ``demo`` (build the synthetic demo city),
+Commands: ``init`` (empty database), ``migrate`` (upgrade the schema to this version's,
+keeping the data), ``demo`` (build the synthetic demo city),
 ``ensure-demo`` (build it only when the database has no data), ``refresh`` (rebuild the
 summary tables), ``kpis`` (headline metrics for a period and area), ``info``,
 ``templates DIR`` (blank import templates), ``import FILE...`` (validate and load the
@@ -24,6 +25,7 @@ from data_access import queries
 from data_access.config import database_url
 from data_access.engine import make_engine
 from data_access.filters import Filters, Scope
+from data_access.migrations import SchemaError, migrate, schema_revision
 from data_access.periods import Period, PeriodError
 from data_access.schema import district, estate, street
 
@@ -133,8 +135,12 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_init(args: argparse.Namespace) -> int:
-    make_engine(args.db)
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Bring the schema to ``--to`` (default: this version's); ``init`` is the same."""
+    engine = make_engine(args.db, create=False)
+    result = migrate(engine, args.to)
+    engine.dispose()
+    print(result.describe())
     print(f"database ready: {_safe_url(args.db or database_url())}")
     return 0
 
@@ -192,7 +198,10 @@ def cmd_info(args: argparse.Namespace) -> int:
     engine = make_engine(args.db)
     info = queries.get_meta(engine)
     span = queries.data_months(engine)
+    with engine.connect() as conn:
+        revision = schema_revision(conn)
     print(f"database: {_safe_url(args.db or database_url())}")
+    print(f"schema revision: {revision}")
     print(f"data: {span[0]} – {span[1]}" if span else "data: none")
     for key in sorted(info):
         if key != "demo_stories":
@@ -298,7 +307,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     commands.add_parser("init", help="create an empty database (schema only)").set_defaults(
-        handler=cmd_init)
+        handler=cmd_migrate, to="head")
+    migrator = commands.add_parser(
+        "migrate", help="upgrade the schema to this version's, keeping the data",
+        description="Upgrade the database's schema (Alembic revisions) to this version's, "
+                    "in one transaction, keeping the data. A database made before "
+                    "migrations existed is recognised and upgraded too. Back it up first.")
+    migrator.add_argument("--to", default="head", metavar="REVISION",
+                          help="revision to upgrade or downgrade to (default: head)")
+    migrator.set_defaults(handler=cmd_migrate)
     for name, handler, help_text in (
         ("demo", cmd_demo, "build the synthetic demo city (replaces all data)"),
         ("ensure-demo", cmd_ensure_demo, "build the demo city only if the database is empty"),
@@ -361,6 +378,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except CliError as error:
+    except (CliError, SchemaError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -8,6 +8,8 @@ Conventions
 * A column holding personal data carries ``info={"personal": True}``. Nothing marked
   personal may be selected by a query that feeds a page, chart, public export or log;
   :func:`personal_columns` lists them so tests can enforce it.
+* Every change to this module comes with an Alembic revision in
+  ``data_access/migrations/versions/`` (tests/test_migrations.py compares the two).
 * Summary tables (``estate_month``, ``street_month``, ``project_quarter``,
   ``month_calendar``) are derived: :mod:`data_access.summary` rebuilds them from the raw
   tables and nothing else writes them.
@@ -228,6 +230,9 @@ import_log = Table(
     Column("rows_unchanged", Integer, nullable=False, default=0),
     Column("rows_rejected", Integer, nullable=False, default=0),
     Column("status", String(16), nullable=False, comment="imported, rejected or dry_run"),
+    Column("seconds", Float, comment="how long the import took"),
+    Column("summary_refresh", String(200),
+           comment='what the summary refresh recomputed, e.g. "full" or "3 street-months"'),
 )
 
 meta = Table(
