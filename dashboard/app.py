@@ -38,6 +38,7 @@ def main() -> None:
         pages[spec.url_path] = (st.Page(spec.path, title=t(spec.title_key, lang),
                                         url_path=spec.url_path), spec)
     selected = st.navigation([page for page, _ in pages.values()])
+    components.stop_unless_schema_ready(lang)
     spec = next(spec for page, spec in pages.values() if page is selected)
     components.sidebar_header(lang)
     lang = state.language_switch()

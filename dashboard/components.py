@@ -18,6 +18,7 @@ from dashboard import charts, data
 from dashboard.i18n import has_key, t
 from data_access import grading, metrics
 from data_access.filters import Filters, Scope
+from data_access.migrations import UPGRADE_COMMAND, SchemaError
 from data_access.periods import Period
 from data_access.queries import KpiResult
 
@@ -32,6 +33,18 @@ KEY_DOWNLOAD = "download_area_csv"
 
 
 # --- shell ----------------------------------------------------------------------------------
+
+def stop_unless_schema_ready(lang: str) -> None:
+    """Stop the run with an explanation, not a traceback, when the database's schema is
+    older than this version's (a shared PostgreSQL database is upgraded by its
+    administrator, never by a page view). The engine is not cached while this fails, so
+    the page works again as soon as the database is migrated."""
+    try:
+        data.engine()
+    except SchemaError:
+        st.error(t("app.schema_outdated", lang, command=UPGRADE_COMMAND))
+        st.stop()
+
 
 def demo_badge(lang: str, container=None) -> None:
     """The orange "演示数据 / Demo data" badge when the database holds demo data."""

@@ -14,6 +14,11 @@ DEFAULT_LANG = "zh"
 CATALOG: dict[str, dict[str, str]] = {
     # --- shell -------------------------------------------------------------------------
     "app.title": {"zh": "红色物业监管平台", "en": "Red Property supervision"},
+    "app.schema_outdated": {
+        "zh": "数据库结构版本低于本程序所需版本，请管理员先备份数据库，再运行 `{command}` 升级（数据会保留）。",
+        "en": "The database's schema is older than this version needs. An administrator should "
+              "back up the database, then run `{command}` to upgrade it (the data is kept).",
+    },
     "app.subtitle": {"zh": "住宅小区物业服务监管数据看板",
                      "en": "Residential property management supervision dashboard"},
     "nav.overview": {"zh": "监管驾驶舱", "en": "Overview"},

@@ -211,3 +211,33 @@ def test_downgrade_to_first_revision_and_back(blank_db_url):
         "import_log"] == [(None, None), (None, None)]
     assert table_rows(engine, kept) == before
     engine.dispose()
+
+
+def test_app_explains_an_out_of_date_shared_database(monkeypatch):
+    """On a PostgreSQL database at an older revision the app shows the upgrade command,
+    not a traceback, and works once the database is migrated."""
+    from tests.apptest_support import APP, app_database
+    from tests.pg_support import fresh_database
+    from streamlit.testing.v1 import AppTest
+
+    with fresh_database("stale") as url:
+        engine = make_engine(url, create=False)
+        migrate(engine, BASELINE_REVISION)
+        build_fixture_city(engine, demo_flag=True)
+        engine.dispose()
+        with app_database(url, monkeypatch):
+            stale = AppTest.from_file(str(APP), default_timeout=60)
+            stale.query_params["lang"] = "en"
+            stale.run()
+            assert not stale.exception
+            assert [e.value for e in stale.error] == [
+                "The database's schema is older than this version needs. An administrator "
+                "should back up the database, then run `python -m data_access migrate` to "
+                "upgrade it (the data is kept)."]
+            assert not stale.metric  # the page itself did not run
+            run_migrate(url)
+            migrated = AppTest.from_file(str(APP), default_timeout=60)
+            migrated.query_params["lang"] = "en"
+            migrated.run()
+            assert not migrated.exception and not migrated.error
+            assert len(migrated.metric) >= 3
