@@ -1,4 +1,10 @@
-"""The command line, run as a real subprocess."""
+"""The command line, run as a real subprocess.
+
+The commands that read or create a database run on each backend (``fixture_db_url``,
+``blank_db_url``); text formatting, argument errors and the milestone commands, whose
+results do not depend on the database, run on SQLite only (the milestone functions are
+checked on each backend in tests/test_complaints_data.py).
+"""
 
 import json
 import subprocess
@@ -46,8 +52,8 @@ def test_kpis_by_names_in_either_language(fixture_db_url):
     assert en["metrics"] == zh["metrics"]
 
 
-def test_kpis_text_output_lists_every_metric(fixture_db_url):
-    text = run_cli("--db", fixture_db_url, "kpis", "--period", "2024-Q1", "--lang", "en").stdout
+def test_kpis_text_output_lists_every_metric(fixture_sqlite_url):
+    text = run_cli("--db", fixture_sqlite_url, "kpis", "--period", "2024-Q1", "--lang", "en").stdout
     assert "2024 Q1 · whole city" in text
     assert "Fee payment rate" in text and "80.0%" in text
     assert "Satisfaction" in text and "76.7%" in text
@@ -58,8 +64,8 @@ def test_kpis_text_output_lists_every_metric(fixture_db_url):
     (("kpis", "--period", "2024", "--district", "Atlantis"), "unknown district 'Atlantis'"),
     (("kpis", "--period", "2024", "--street", "Nowhere"), "unknown street 'Nowhere'"),
 ])
-def test_bad_arguments_give_a_clear_error(fixture_db_url, args, message):
-    result = run_cli("--db", fixture_db_url, *args, check=False)
+def test_bad_arguments_give_a_clear_error(fixture_sqlite_url, args, message):
+    result = run_cli("--db", fixture_sqlite_url, *args, check=False)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -73,10 +79,9 @@ def test_empty_period_says_so(fixture_db_url):
     assert payload["notes"] == ["no data for 2030 in this area"]
 
 
-def test_init_creates_an_empty_database(tmp_path):
-    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
-    assert "database ready" in run_cli("--db", url, "init").stdout
-    assert "data: none" in run_cli("--db", url, "info").stdout
+def test_init_creates_an_empty_database(blank_db_url):
+    assert "database ready" in run_cli("--db", blank_db_url, "init").stdout
+    assert "data: none" in run_cli("--db", blank_db_url, "info").stdout
 
 
 @pytest.mark.slow

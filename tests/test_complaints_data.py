@@ -26,6 +26,8 @@ K1 K3 K4 K6 K7 K9 = 6/9; resolved the same 6/9; rated 5 (K1 K3 K4 K6 K7), satisf
 community K3 K7 (2 = 33.3%), street K4 (1 = 16.7%).
 Open past deadline as of 2024-12-31: K5 (due 05-23: 222 days), K2 (due 10-10: 82 days),
 K8 (due 12-05: 26 days).
+
+Every database test runs on each backend (SQLite, PostgreSQL).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from data_access.filters import Filters, Scope
 from data_access.loading import bulk_insert, derive_complaint_fields
 from data_access.schema import complaint, complaint_month, complaint_repeat
 from data_access.summary import refresh_summaries
+from tests.conftest import blank_database
 from tests.fixture_city import D1, D2, S1, build_fixture_city
 
 EVERYTHING = Scope.everything()
@@ -75,12 +78,13 @@ def build_complaints_city(engine) -> None:
 
 
 @pytest.fixture(scope="module")
-def city_url(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('complaints') / 'city.sqlite'}"
-    engine = make_engine(url)
-    build_complaints_city(engine)
-    engine.dispose()
-    return url
+def city_url(db_backend, tmp_path_factory):
+    """The complaints city on each backend, built once per module."""
+    with blank_database(db_backend, tmp_path_factory.mktemp("complaints")) as url:
+        engine = make_engine(url)
+        build_complaints_city(engine)
+        engine.dispose()
+        yield url
 
 
 @pytest.fixture()
@@ -281,8 +285,8 @@ def test_estate_reads(engine):
 
 # --- milestones ---------------------------------------------------------------------------------
 
-def test_milestones_functions_and_cli(tmp_path, capsys):
-    url = f"sqlite:///{tmp_path / 'm.sqlite'}"
+def test_milestones_functions_and_cli(blank_db_url, capsys):
+    url = blank_db_url
     engine = make_engine(url)
     assert milestones.list_milestones(engine).empty
     assert milestones.seed_defaults(engine) == 4

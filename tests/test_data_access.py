@@ -1,4 +1,5 @@
-"""Data access on a real SQLite file: creation, configuration, scope, summaries, privacy."""
+"""Data access on each backend (SQLite file, PostgreSQL): creation, configuration, scope,
+summaries, privacy."""
 
 import re
 from pathlib import Path
@@ -16,14 +17,19 @@ from tests.fixture_city import D1, D2, S1, S3, build_fixture_city
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_sqlite_file_and_schema_created_on_first_run(tmp_path):
+def test_sqlite_file_created_with_its_directories(tmp_path):
     path = tmp_path / "nested" / "dir" / "new.sqlite"
-    engine = make_engine(f"sqlite:///{path}")
+    make_engine(f"sqlite:///{path}").dispose()
     assert path.exists()
+
+
+def test_schema_created_on_first_run(blank_db_url):
+    engine = make_engine(blank_db_url)
     tables = set(inspect(engine).get_table_names())
     assert {"estate", "complaint", "estate_month", "street_month", "meta"} <= tables
     assert queries.data_months(engine) is None
     assert queries.default_period(engine) is None
+    engine.dispose()
 
 
 def test_database_url_precedence(tmp_path, monkeypatch):
@@ -86,14 +92,15 @@ def test_summaries_match_raw_tables(fixture_engine):
     assert estate_rows == 4 * 12
 
 
-def test_refresh_is_repeatable(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'r.sqlite'}")
+def test_refresh_is_repeatable(blank_db_url):
+    engine = make_engine(blank_db_url)
     build_fixture_city(engine)
     first = queries.kpis(engine, Scope.everything(), Filters("2024")).values
     with engine.begin() as conn:
         refresh_summaries(conn)
         refresh_summaries(conn)
     assert queries.kpis(engine, Scope.everything(), Filters("2024")).values == first
+    engine.dispose()
 
 
 def test_phone_numbers_are_marked_personal_and_never_read(fixture_engine):
@@ -127,12 +134,12 @@ def test_pages_hold_no_sql():
         assert ".groupby(" not in source, path
 
 
-def test_estate_without_contract_history_keeps_its_current_mode(tmp_path):
+def test_estate_without_contract_history_keeps_its_current_mode(blank_db_url):
     from sqlalchemy import insert
 
     from data_access.schema import estate
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'h.sqlite'}")
+    engine = make_engine(blank_db_url)
     build_fixture_city(engine)
     with engine.begin() as conn:
         conn.execute(insert(estate).values(
@@ -146,3 +153,4 @@ def test_estate_without_contract_history_keeps_its_current_mode(tmp_path):
         companies = set(conn.execute(select(estate_month.c.company_id).where(
             estate_month.c.estate_id == 5)).scalars())
     assert companies == {2}
+    engine.dispose()

@@ -20,6 +20,8 @@ Company scores (household-weighted): GC01 Q1 (100×95 + 300×91)/400 = 92.0 … 
 year (100×377 + 300×364)/1600 = 91.8125. GC02 = E3: 80, 70, 72, 78 → 不合格 in Q2 and
 Q3 (key supervision in Q3, not in Q4), year 75.0 → 合格. GC03 = E4: one 不合格 quarter
 (Q2), year 80.25.
+
+Every database test runs on each backend (SQLite, PostgreSQL).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from data_access.schema import (
     survey,
 )
 from data_access.summary import refresh_summaries
+from tests.conftest import blank_database
 
 D1 = "371002"
 S1, S2 = "371002001", "371002002"
@@ -128,11 +131,13 @@ def build_grades_city(engine, *, demo_flag: bool = True) -> None:
 
 
 @pytest.fixture(scope="module")
-def grades_engine(tmp_path_factory):
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('grades') / 'grades.sqlite'}")
-    build_grades_city(engine)
-    yield engine
-    engine.dispose()
+def grades_engine(db_backend, tmp_path_factory):
+    """The grades city on each backend, built once per module."""
+    with blank_database(db_backend, tmp_path_factory.mktemp("grades")) as url:
+        engine = make_engine(url)
+        build_grades_city(engine)
+        yield engine
+        engine.dispose()
 
 
 def by_code(frame: pd.DataFrame) -> dict[str, dict]:

@@ -1,4 +1,5 @@
-"""Importing good files: encodings, XLSX sheets, upserts, round trips, templates."""
+"""Importing good files: encodings, XLSX sheets, upserts, round trips, templates; on each
+backend (tests/test_import_support.py ``city`` and ``empty_db``)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from tests.test_import_support import (  # noqa: F401
     snapshot,
     write_text,
 )
+from tests.pg_support import as_sqlite_returns
 
 COMPLAINTS_ZH = ("投诉编号,小区编码,受理时间,渠道,类别,回复时间,办结时间,办结层级,是否满意,"
                  "联系电话\n"
@@ -35,8 +37,10 @@ COMPLAINTS_ZH = ("投诉编号,小区编码,受理时间,渠道,类别,回复时
 
 
 def rows(engine, sql: str) -> list[tuple]:
+    """The rows of ``sql``, values as SQLite returns them (one expectation for both)."""
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(sql))]
+        return [tuple(as_sqlite_returns(value) for value in row)
+                for row in conn.execute(text(sql))]
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-8", "gb18030"])
@@ -333,7 +337,7 @@ def test_rejected_imports_can_be_logged(city, tmp_path):
         assert len(conn.execute(select(complaint)).all()) == 6
 
 
-def test_portable_path_stores_what_the_sqlite_fast_path_stores(tmp_path, fixture_db_url,
+def test_portable_path_stores_what_the_sqlite_fast_path_stores(tmp_path, fixture_sqlite_url,
                                                                monkeypatch):
     """SQLite rows go straight to the driver; the SQLAlchemy path (used on PostgreSQL)
     must store exactly the same values and see them as unchanged on re-import."""
@@ -342,7 +346,7 @@ def test_portable_path_stores_what_the_sqlite_fast_path_stores(tmp_path, fixture
     from data_access.engine import make_engine
     from data_access.importing import writing
 
-    source = fixture_db_url.removeprefix("sqlite:///")
+    source = fixture_sqlite_url.removeprefix("sqlite:///")
     files = [
         write_text(tmp_path, "投诉.csv", COMPLAINTS_ZH, "gbk"),
         write_text(tmp_path, "estates.csv",

@@ -1,6 +1,9 @@
 """Malformed input: one test per case, each asserting the exact located errors (file,
 sheet, row, column, value, reason) and a database left exactly as it was (row counts and
-checksums of every table, import log included)."""
+checksums of every table, import log included).
+
+On each backend; the tests share one copy of the fixture city per backend, which none of
+them may change."""
 
 from __future__ import annotations
 
@@ -11,7 +14,12 @@ import openpyxl
 import pytest
 
 from data_access.importing import import_files, validate
-from tests.test_import_support import city, errors, snapshot, write_text  # noqa: F401
+from tests.test_import_support import (  # noqa: F401
+    errors,
+    snapshot,
+    unchanged_city,
+    write_text,
+)
 
 COMPLAINTS = "complaint_id,estate_code,received_at,channel,category,responded_at,resolved_at\n"
 FEES = "estate_code,month,households_billed,households_paid\n"
@@ -213,8 +221,8 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
-def test_malformed_input_is_located_and_writes_nothing(case, city, tmp_path):
-    engine, _ = city
+def test_malformed_input_is_located_and_writes_nothing(case, unchanged_city, tmp_path):
+    engine, _ = unchanged_city
     files, expected = CASES[case]
     paths = [write_text(tmp_path, name, text) for name, text in files.items()]
     before = snapshot(engine)
@@ -227,8 +235,8 @@ def test_malformed_input_is_located_and_writes_nothing(case, city, tmp_path):
     assert errors(validate(engine, paths)) == expected
 
 
-def test_old_xls_file_is_refused(city, tmp_path):
-    engine, _ = city
+def test_old_xls_file_is_refused(unchanged_city, tmp_path):
+    engine, _ = unchanged_city
     path = tmp_path / "台账.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
     before = snapshot(engine)
@@ -239,8 +247,8 @@ def test_old_xls_file_is_refused(city, tmp_path):
     assert snapshot(engine) == before
 
 
-def test_undecodable_text_is_refused(city, tmp_path):
-    engine, _ = city
+def test_undecodable_text_is_refused(unchanged_city, tmp_path):
+    engine, _ = unchanged_city
     path = tmp_path / "fees.csv"
     path.write_bytes(FEES.encode() + b"E1,2024-03,\x80\xff,90\n")
     before = snapshot(engine)
@@ -250,8 +258,8 @@ def test_undecodable_text_is_refused(city, tmp_path):
     assert snapshot(engine) == before
 
 
-def test_broken_xlsx_is_refused(city, tmp_path):
-    engine, _ = city
+def test_broken_xlsx_is_refused(unchanged_city, tmp_path):
+    engine, _ = unchanged_city
     path = tmp_path / "fees.xlsx"
     path.write_bytes(b"PK\x03\x04 this is not really a workbook")
     before = snapshot(engine)
@@ -261,9 +269,9 @@ def test_broken_xlsx_is_refused(city, tmp_path):
     assert snapshot(engine) == before
 
 
-def test_xlsx_errors_name_the_sheet_and_row(city):
+def test_xlsx_errors_name_the_sheet_and_row(unchanged_city):
     """Rows in an XLSX are numbered as Excel shows them, title rows included."""
-    engine, _ = city
+    engine, _ = unchanged_city
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "收缴"
@@ -282,8 +290,8 @@ def test_xlsx_errors_name_the_sheet_and_row(city):
     assert snapshot(engine) == before
 
 
-def test_every_problem_has_both_languages(city, tmp_path):
-    engine, _ = city
+def test_every_problem_has_both_languages(unchanged_city, tmp_path):
+    engine, _ = unchanged_city
     paths = [write_text(tmp_path, name, text) for case in CASES.values()
              for name, text in case[0].items() if name == "estates.csv"][:1]
     report = import_files(engine, paths)
@@ -292,9 +300,10 @@ def test_every_problem_has_both_languages(city, tmp_path):
         assert problem.reason_en != problem.reason_zh
 
 
-def test_a_broken_million_row_file_reports_a_readable_number_of_problems(city, tmp_path):
+def test_a_broken_million_row_file_reports_a_readable_number_of_problems(unchanged_city,
+                                                                         tmp_path):
     """Every error is counted; a few per column and reason are listed, then a summary."""
-    engine, _ = city
+    engine, _ = unchanged_city
     lines = [FEES] + [f"E1,2024-{m:02d},abc,90\n" for m in range(1, 13)] * 10
     path = write_text(tmp_path, "fees.csv", "".join(lines))
     report = import_files(engine, [path])

@@ -1,10 +1,9 @@
-"""Helpers shared by the import tests (no tests here): database copies, checksums,
-files written in a given encoding."""
+"""Helpers shared by the import tests (no tests here): private database copies on each
+backend, checksums, files written in a given encoding."""
 
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,21 +11,27 @@ from sqlalchemy import func, select
 
 from data_access.engine import make_engine
 from data_access.schema import RAW_TABLES, import_log, metadata
+from tests.conftest import blank_database, database_copy
+from tests.pg_support import as_sqlite_returns
 
 
 def snapshot(engine, exclude: tuple[str, ...] = ()) -> dict[str, tuple[int, str]]:
-    """{table: (row count, SHA-256 of every row in key order)} for every table."""
+    """{table: (row count, SHA-256 of its rows)} for every table.
+
+    Order-independent (the rows' texts are sorted before hashing) and type-normalised
+    (values as SQLite returns them), so it compares within and across backends.
+    """
     result = {}
     with engine.connect() as conn:
         for table in metadata.sorted_tables:
             if table.name in exclude:
                 continue
-            count = conn.execute(select(func.count()).select_from(table)).scalar()
-            ordering = list(table.primary_key.columns) or list(table.columns)
+            lines = sorted(repr(tuple(as_sqlite_returns(value) for value in row))
+                           for row in conn.execute(select(table)))
             digest = hashlib.sha256()
-            for row in conn.execute(select(table).order_by(*ordering)):
-                digest.update(repr(tuple(row)).encode("utf-8"))
-            result[table.name] = (count, digest.hexdigest())
+            for line in lines:
+                digest.update(line.encode("utf-8"))
+            result[table.name] = (len(lines), digest.hexdigest())
     return result
 
 
@@ -43,22 +48,32 @@ def log_count(engine) -> int:
 
 @pytest.fixture()
 def city(tmp_path, fixture_db_url):
-    """A private copy of the fixture city: (engine, url)."""
-    source = Path(fixture_db_url.removeprefix("sqlite:///"))
-    target = tmp_path / "city.sqlite"
-    shutil.copy(source, target)
-    url = f"sqlite:///{target}"
-    engine = make_engine(url)
-    yield engine, url
-    engine.dispose()
+    """A private copy of the fixture city on each backend: (engine, url)."""
+    with database_copy(fixture_db_url, tmp_path) as url:
+        engine = make_engine(url)
+        yield engine, url
+        engine.dispose()
 
 
-@pytest.fixture()
-def empty_db(tmp_path):
-    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
-    engine = make_engine(url)
-    yield engine, url
-    engine.dispose()
+@pytest.fixture(scope="module")
+def unchanged_city(tmp_path_factory, fixture_db_url):
+    """One copy of the fixture city per module and backend: (engine, url), shared by
+    tests whose imports must write nothing, each checking that its own did not (a
+    PostgreSQL copy costs a database; these tests would need dozens)."""
+    with database_copy(fixture_db_url, tmp_path_factory.mktemp("unchanged")) as url:
+        engine = make_engine(url)
+        yield engine, url
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def empty_db(db_backend, tmp_path_factory):
+    """An empty database (schema created) per module and backend: (engine, url), shared
+    by tests whose imports leave the data tables empty."""
+    with blank_database(db_backend, tmp_path_factory.mktemp("empty")) as url:
+        engine = make_engine(url)
+        yield engine, url
+        engine.dispose()
 
 
 def write_text(directory: Path, name: str, text: str, encoding: str = "utf-8") -> Path:

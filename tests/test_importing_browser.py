@@ -35,9 +35,9 @@ PHONES = ("13912345678", "13700001111", "13700002222")
 
 
 @pytest.fixture(scope="module")
-def db_url(tmp_path_factory, fixture_db_url):
+def db_url(tmp_path_factory, fixture_sqlite_url):
     target = tmp_path_factory.mktemp("importing_browser") / "city.sqlite"
-    shutil.copy(Path(fixture_db_url.removeprefix("sqlite:///")), target)
+    shutil.copy(Path(fixture_sqlite_url.removeprefix("sqlite:///")), target)
     return f"sqlite:///{target}"
 
 

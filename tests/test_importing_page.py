@@ -46,10 +46,10 @@ BAD = ("投诉_坏.csv", (
 
 
 @pytest.fixture()
-def city(tmp_path, fixture_db_url):
+def city(tmp_path, fixture_sqlite_url):
     """A private copy of the fixture city: (engine, url)."""
     target = tmp_path / "city.sqlite"
-    shutil.copy(Path(fixture_db_url.removeprefix("sqlite:///")), target)
+    shutil.copy(Path(fixture_sqlite_url.removeprefix("sqlite:///")), target)
     url = f"sqlite:///{target}"
     engine = make_engine(url)
     yield engine, url
