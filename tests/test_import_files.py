@@ -339,8 +339,9 @@ def test_rejected_imports_can_be_logged(city, tmp_path):
 
 def test_portable_path_stores_what_the_sqlite_fast_path_stores(tmp_path, fixture_sqlite_url,
                                                                monkeypatch):
-    """SQLite rows go straight to the driver; the SQLAlchemy path (used on PostgreSQL)
-    must store exactly the same values and see them as unchanged on re-import."""
+    """SQLite rows go straight to the driver; the SQLAlchemy path (used on databases
+    other than SQLite and PostgreSQL) must store exactly the same values and see them as
+    unchanged on re-import."""
     import shutil
 
     from data_access.engine import make_engine

@@ -1,12 +1,16 @@
-"""Benchmark: import a large complaints CSV into the fixture city on SQLite.
+"""Benchmark: import a large complaints CSV into the fixture city.
 
     .venv/bin/python -m data_access.importing.bench --rows 1000000
+    .venv/bin/python -m data_access.importing.bench --rows 1000000 --db postgresql
 
 Generates ``--rows`` complaints (in chunks, so generation itself stays small) against a
-database holding the hand-made fixture city (or ``--db URL`` with estates already in it),
-imports the file with :func:`data_access.importing.import_files`, re-imports it (every
-row unchanged) and prints rows, seconds, rows/s and the peak resident memory of the
-process (``resource.getrusage``).
+database holding the hand-made fixture city — a new SQLite file by default; with
+``--db postgresql`` a new database ``bench_import_…`` on the tests' PostgreSQL server
+(``DASHBOARD_TEST_PG_URL``), dropped afterwards; or ``--db URL``, a database with estates
+already in it — imports the file with :func:`data_access.importing.import_files`,
+re-imports it (every row unchanged) and prints rows, seconds, rows/s, the time spent
+checking, writing and refreshing summaries, and the peak resident memory of this
+process (``resource.getrusage``; a PostgreSQL server's own memory is not included).
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ import resource
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from data_access.engine import make_engine
 from data_access.importing import import_files
@@ -75,8 +81,9 @@ def peak_rss_mb() -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m data_access.importing.bench")
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--db", help="SQLAlchemy URL of a database with estates "
-                        "(default: a new SQLite file holding the fixture city)")
+    parser.add_argument("--db", help="'postgresql' (a throwaway database holding the fixture "
+                        "city) or the SQLAlchemy URL of a database with estates (default: "
+                        "a new SQLite file holding the fixture city)")
     parser.add_argument("--dir", help="where to write the CSV (default: a temporary dir)")
     parser.add_argument("--slash-dates", action="store_true",
                         help="write dates as 2024/3/5 14:20:00 instead of ISO")
@@ -84,15 +91,32 @@ def main(argv: list[str] | None = None) -> int:
 
     workdir = Path(args.dir or tempfile.mkdtemp(prefix="import-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    url = args.db
-    if url is None:
+    url, drop = args.db, None
+    if url in (None, "postgresql"):
         from tests.fixture_city import build_fixture_city
 
-        url = f"sqlite:///{workdir / 'bench.sqlite'}"
+        if url is None:
+            url = f"sqlite:///{workdir / 'bench.sqlite'}"
+        else:
+            from tests.pg_support import create_database, drop_database
+
+            url = create_database("bench_import")
+            drop = partial(drop_database, url)
         engine = make_engine(url)
         build_fixture_city(engine)
     else:
         engine = make_engine(url)
+    try:
+        return _run(engine, url, args, workdir, parser)
+    finally:
+        engine.dispose()
+        if drop is not None:
+            drop()
+
+
+def _run(engine, url: str, args: argparse.Namespace, workdir: Path,
+         parser: argparse.ArgumentParser) -> int:
+    """Generate the file, import it twice into ``engine`` and print the tables."""
     with engine.connect() as conn:
         codes = list(conn.execute(select(estate.c.code)).scalars())
     if not codes:
@@ -143,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'run':<24}{'check s':>10}{'write s':>10}{'summaries s':>13}")
     for label, check, write, summaries in phases:
         print(f"{label:<24}{check:>10.1f}{write:>10.1f}{summaries:>13.1f}")
-    print(f"complaints stored: {stored:,}; database {url}")
+    print(f"complaints stored: {stored:,}; database {make_url(url).render_as_string()}")
     return 0
 
 
