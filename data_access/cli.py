@@ -189,8 +189,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     engine = make_engine(args.db)
     started = time.perf_counter()
     with engine.begin() as conn:
-        refresh_summaries(conn)
-    print(f"summary tables refreshed in {time.perf_counter() - started:.1f} s")
+        result = refresh_summaries(conn)
+    print(f"summary tables refreshed ({result.describe()} rebuild) in "
+          f"{time.perf_counter() - started:.1f} s")
     return 0
 
 
@@ -325,7 +326,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--seed", type=int, default=42)
         sub.add_argument("--end", help="last month YYYY-MM (default: last complete month)")
         sub.set_defaults(handler=handler)
-    commands.add_parser("refresh", help="rebuild the summary tables").set_defaults(
+    commands.add_parser("refresh", help="rebuild every summary table (imports "
+                        "refresh only what they change)").set_defaults(
         handler=cmd_refresh)
     commands.add_parser("info", help="what the database holds").set_defaults(handler=cmd_info)
 

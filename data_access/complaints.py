@@ -25,12 +25,14 @@ it never selects ``complainant_phone``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     String,
@@ -127,17 +129,66 @@ def repeat_flags(frame: pd.DataFrame, window_days: int = REPEAT_WINDOW_DAYS) -> 
     return flags
 
 
-def _mark_repeats(conn: Connection) -> None:
+_ESTATE_BATCH = 1_000
+
+
+def _flagged_complaints(conn: Connection, estate_ids: set[int] | None = None
+                        ) -> pd.DataFrame:
+    """id, estate_id, received_month and ``repeat`` (the flag of :func:`repeat_flags`)
+    of every complaint (of ``estate_ids`` only, when given: a flag depends only on
+    complaints of the same estate)."""
     c = complaint
-    rows = conn.execute(
-        select(c.c.id, c.c.estate_id, c.c.category,
-               type_coerce(c.c.received_at, String).label("received_at"))
-        .order_by(c.c.estate_id, c.c.category, c.c.received_at, c.c.id)).all()
-    frame = pd.DataFrame(rows, columns=["id", "estate_id", "category", "received_at"])
-    if frame.empty:
-        return
-    flagged = frame.loc[repeat_flags(frame), ["id"]].rename(columns={"id": "complaint_id"})
+    statement = select(c.c.id, c.c.estate_id, c.c.category, c.c.received_month,
+                       type_coerce(c.c.received_at, String).label("received_at"))
+    names = ["id", "estate_id", "category", "received_month", "received_at"]
+    if estate_ids is None:
+        statements = [statement]
+    else:
+        ordered = sorted(estate_ids)
+        statements = [statement.where(c.c.estate_id.in_(ordered[start:start + _ESTATE_BATCH]))
+                      for start in range(0, len(ordered), _ESTATE_BATCH)]
+    rows = [row for part in statements for row in conn.execute(part)]
+    # Built a column at a time: a frame made from a million result rows directly takes
+    # several times longer. Sorting here rather than in SQL is faster too; the order of
+    # the categories does not matter, only that each estate's category is contiguous.
+    frame = pd.DataFrame(dict(zip(names, map(list, zip(*rows)))), columns=names)
+    frame["received_at"] = pd.to_datetime(frame["received_at"], format="ISO8601")
+    frame = frame.sort_values(["estate_id", "category", "received_at", "id"],
+                              kind="stable", ignore_index=True)
+    frame["repeat"] = repeat_flags(frame)
+    return frame.drop(columns=["category", "received_at"])
+
+
+def _mark_repeats(conn: Connection) -> None:
+    frame = _flagged_complaints(conn)
+    flagged = frame.loc[frame["repeat"], ["id"]].rename(columns={"id": "complaint_id"})
     bulk_insert(conn, complaint_repeat, flagged)
+
+
+def update_repeats(conn: Connection, estate_ids: set[int]) -> set[tuple[int, str]]:
+    """Bring ``complaint_repeat`` up to date for the complaints of ``estate_ids`` (the
+    estates whose complaints were added, changed or moved in or out); returns the
+    (estate_id, month) of the complaints whose flag changed, whose ``complaint_month``
+    rows must be recomputed too."""
+    if not estate_ids:
+        return set()
+    frame = _flagged_complaints(conn, estate_ids)
+    flagged = set(frame.loc[frame["repeat"], "id"].tolist())
+    ordered = sorted(estate_ids)
+    before: set[int] = set()
+    for start in range(0, len(ordered), _ESTATE_BATCH):
+        before.update(conn.execute(
+            select(complaint_repeat.c.complaint_id)
+            .join(complaint, complaint.c.id == complaint_repeat.c.complaint_id)
+            .where(complaint.c.estate_id.in_(ordered[start:start + _ESTATE_BATCH]))).scalars())
+    cleared = sorted(before - flagged)
+    for start in range(0, len(cleared), _ESTATE_BATCH):
+        conn.execute(delete(complaint_repeat).where(
+            complaint_repeat.c.complaint_id.in_(cleared[start:start + _ESTATE_BATCH])))
+    bulk_insert(conn, complaint_repeat,
+                pd.DataFrame({"complaint_id": sorted(flagged - before)}, dtype="int64"))
+    changed = frame[frame["id"].isin(flagged ^ before)]
+    return set(zip(changed["estate_id"].tolist(), changed["received_month"].tolist()))
 
 
 def _complaint_month_select():
@@ -177,11 +228,23 @@ def _complaint_month_select():
     return [*keys, *sums], statement
 
 
-def refresh_summaries(conn: Connection) -> None:
-    """Rebuild ``complaint_repeat`` and ``complaint_month`` (after ``month_calendar``)."""
-    clear_summaries(conn)
-    _mark_repeats(conn)
+def refresh_summaries(conn: Connection, estate_months: Callable[
+        [ColumnElement, ColumnElement], ColumnElement] | None = None) -> None:
+    """Rebuild ``complaint_repeat`` and ``complaint_month`` (after ``month_calendar``).
+
+    With ``estate_months`` (a filter on (estate, month) columns) only the
+    ``complaint_month`` rows of those estate-months are recomputed, from a
+    ``complaint_repeat`` that :func:`update_repeats` has brought up to date.
+    """
     names, statement = _complaint_month_select()
+    if estate_months is None:
+        clear_summaries(conn)
+        _mark_repeats(conn)
+    else:
+        conn.execute(delete(complaint_month).where(
+            estate_months(complaint_month.c.estate_id, complaint_month.c.month)))
+        statement = statement.where(estate_months(complaint.c.estate_id,
+                                                  complaint.c.received_month))
     conn.execute(insert(complaint_month).from_select(names, statement))
 
 

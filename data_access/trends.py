@@ -16,10 +16,22 @@ summary, which :func:`refresh_summaries` builds from ``estate_month``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+)
 
 from data_access import metrics, queries
 from data_access.filters import Filters, Scope, area_clause
@@ -68,10 +80,17 @@ def _group_expression(dimension: str):
                 else_=literal("new"))
 
 
-def refresh_summaries(conn: Connection) -> None:
-    """Rebuild ``trend_month`` from ``estate_month`` (one INSERT..SELECT per dimension)."""
-    clear_summaries(conn)
+def refresh_summaries(conn: Connection, street_months: Callable[
+        [ColumnElement, ColumnElement], ColumnElement] | None = None) -> None:
+    """Rebuild ``trend_month`` from ``estate_month`` (one INSERT..SELECT per dimension);
+    with ``street_months`` (a filter on (street, month) columns) only the rows of those
+    street-months."""
     em = estate_month
+    if street_months is None:
+        clear_summaries(conn)
+    else:
+        conn.execute(delete(trend_month).where(
+            street_months(trend_month.c.street_id, trend_month.c.month)))
     for dimension in SEGMENT_BREAKDOWNS:
         group = _group_expression(dimension)
         columns = {
@@ -88,6 +107,8 @@ def refresh_summaries(conn: Connection) -> None:
         statement = (select(*[expr.label(name) for name, expr in columns.items()])
                      .select_from(source)
                      .group_by(em.c.month, em.c.street_id, em.c.district_id, group))
+        if street_months is not None:
+            statement = statement.where(street_months(em.c.street_id, em.c.month))
         conn.execute(insert(trend_month).from_select(list(columns), statement))
 
 

@@ -2,7 +2,9 @@
 
 Rows are compared with what the database holds before anything is written, so every
 row is counted as inserted, updated or unchanged, and only new or changed rows are sent
-to the database — as ``INSERT … ON CONFLICT DO UPDATE`` on SQLite and PostgreSQL.
+to the database — as ``INSERT … ON CONFLICT DO UPDATE`` on SQLite. On PostgreSQL each
+chunk is copied (COPY) into a temporary staging table, compared with the stored rows in
+SQL and written from there (``INSERT … SELECT``, ``UPDATE … FROM``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import hashlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -20,21 +23,27 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy import (
     Boolean,
+    Column,
     Connection,
     Date,
     DateTime,
     Engine,
     Float,
     Integer,
+    MetaData,
     Table,
     and_,
     bindparam,
+    false,
+    func,
     insert,
+    or_,
     select,
+    true,
     tuple_,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from data_access.importing.problems import Problem, ProblemList, make_problem, problems_frame
 from data_access.importing.reading import CHUNK_ROWS, ParsedSheet, open_sheets
@@ -47,7 +56,7 @@ from data_access.importing.validation import (
     dependency_order,
 )
 from data_access.importing.values import forget_cleaned
-from data_access.loading import derive_complaint_fields
+from data_access.loading import copy_frame, derive_complaint_fields
 from data_access.periods import Period
 from data_access.schema import (
     community,
@@ -59,7 +68,7 @@ from data_access.schema import (
     metadata,
     street,
 )
-from data_access.summary import refresh_summaries
+from data_access.summary import RefreshResult, SummaryChanges, refresh_summaries
 
 log = logging.getLogger("data_access.importing")
 
@@ -68,7 +77,8 @@ WRITE_BATCH_ROWS = 20_000
 _KEY_BATCH = 2_000
 _SQLITE_KEY_BATCH = 10_000
 #: Send SQLite rows straight to the driver (see _execute_many); False takes the portable
-#: SQLAlchemy path, as on PostgreSQL (the tests compare both).
+#: SQLAlchemy path that databases other than SQLite and PostgreSQL use (the tests compare
+#: both).
 SQLITE_FAST_PATH = True
 
 Progress = Callable[[float, str], None]
@@ -110,6 +120,7 @@ class ImportReport:
     ``committed`` is True only when rows were written. ``problems`` lists the problems
     (at most a couple of thousand, then one line counting the rest); ``error_count``
     counts them all. ``created`` counts districts, streets and communities created.
+    ``summaries`` says what the summary refresh recomputed (None when it did not run).
     """
 
     results: list[SheetResult] = field(default_factory=list)
@@ -119,6 +130,7 @@ class ImportReport:
     dry_run: bool = False
     committed: bool = False
     created: dict[str, int] = field(default_factory=dict)
+    summaries: RefreshResult | None = None
     seconds: float = 0.0
 
     @property
@@ -297,6 +309,18 @@ def _batches(values: list, size: int) -> Iterable[list]:
         yield values[start:start + size]
 
 
+def _one_ahead(items: Iterator) -> Iterator:
+    """The items of ``items``, each next one computed in a worker thread while the caller
+    works on the current one. Worth it when the caller mostly waits for PostgreSQL (the
+    driver releases the GIL while it waits); the worker is joined when iteration ends."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-ahead") as worker:
+        done = object()
+        pending = worker.submit(next, items, done)
+        while (item := pending.result()) is not done:
+            pending = worker.submit(next, items, done)
+            yield item
+
+
 def _existing(conn: Connection, table: Table, frame: pd.DataFrame, key: list[str],
               columns: list[str]) -> pd.DataFrame:
     """Rows of ``table`` whose key is in ``frame`` (key columns + ``columns``), as the
@@ -363,14 +387,102 @@ def _execute_many(conn: Connection, statement, table: Table, frame: pd.DataFrame
         conn.execute(statement, _records(frame.iloc[start:start + WRITE_BATCH_ROWS], columns))
 
 
+@dataclass
+class WrittenRows:
+    """What :func:`upsert` wrote, seen through ``columns`` (key or update columns): their
+    distinct values in the rows inserted or updated, and in the stored rows those updates
+    replaced (the summary refresh needs both: an updated complaint may change estate)."""
+
+    columns: list[str]
+    parts: list[pd.DataFrame] = field(default_factory=list)
+
+    def values(self) -> pd.DataFrame:
+        """The distinct values collected so far."""
+        if not self.parts:
+            return pd.DataFrame(columns=self.columns)
+        return pd.concat(self.parts, ignore_index=True).drop_duplicates()
+
+
+def _temporary_table(name: str, columns: list[Column]) -> Table:
+    """A temporary table (PostgreSQL) that disappears with the transaction at the latest."""
+    return Table(name, MetaData(), *columns, prefixes=["TEMPORARY"],
+                 postgresql_on_commit="DROP")
+
+
+def _upsert_postgresql(conn: Connection, table: Table, frame: pd.DataFrame, key: list[str],
+                       update_columns: list[str], written: WrittenRows | None = None
+                       ) -> tuple[int, int, int]:
+    """:func:`upsert` on PostgreSQL, in SQL over temporary tables.
+
+    ``frame`` is copied (COPY) into a staging table; one pass looking its rows up in
+    ``table`` keeps the new and changed ones, flagged, with the stored values the changes
+    replace (for ``written``), in a second table; the counts come from that, and its rows
+    go into ``table`` with one ``INSERT … SELECT`` (new rows) and one ``UPDATE … FROM``
+    (changed rows). Both tables are dropped afterwards (and with the transaction, should
+    anything fail first).
+    """
+    columns = list(frame.columns)
+    watched = written.columns if written is not None else []
+    staging = _temporary_table(f"import_staging_{table.name}",
+                               [Column(name, table.c[name].type) for name in columns])
+    changes = _temporary_table(
+        f"import_changes_{table.name}",
+        [Column(name, table.c[name].type) for name in columns]
+        + [Column("import_is_new", Boolean)]
+        + [Column(f"import_stored_{name}", table.c[name].type) for name in watched])
+    staging.create(conn)
+    copy_frame(conn, staging, frame)
+    # Each staged row looks its stored row up by the key's unique index. ``LIMIT 1`` keeps
+    # the lookup a nested loop: planned as a plain join, PostgreSQL would hash the whole
+    # table for every chunk, misled by statistics that a long import leaves stale.
+    compared = list(dict.fromkeys(key + update_columns + watched))
+    stored = select(*[table.c[c] for c in compared]).where(
+        and_(*[table.c[c] == staging.c[c] for c in key])).limit(1).lateral("stored")
+    is_new = stored.c[key[0]].is_(None)
+    changed = and_(~is_new, or_(false(), *[staging.c[c].is_distinct_from(stored.c[c])
+                                           for c in update_columns]))
+    changes.create(conn)
+    conn.execute(insert(changes).from_select(
+        list(changes.c.keys()),
+        select(*staging.c, is_new, *[stored.c[c] for c in watched])
+        .select_from(staging.outerjoin(stored, true())).where(or_(is_new, changed))))
+    new_rows = changes.c.import_is_new
+    inserted, updated = conn.execute(select(func.count().filter(new_rows),
+                                            func.count().filter(~new_rows))).one()
+    if written is not None:
+        for selected, condition in (([changes.c[c] for c in watched], true()),
+                                    ([changes.c[f"import_stored_{c}"] for c in watched],
+                                     ~new_rows)):
+            written.parts.append(pd.DataFrame(
+                conn.execute(select(*selected).where(condition).distinct()).all(),
+                columns=watched))
+    # New rows by a plain INSERT: ON CONFLICT's speculative insertion costs PostgreSQL a
+    # third more per row, and the rows are known to be new. Should another session store
+    # one of their keys meanwhile, the unique key fails the import and nothing is written.
+    if inserted:
+        conn.execute(insert(table).from_select(
+            columns, select(*[changes.c[c] for c in columns]).where(new_rows)))
+    if updated:
+        conn.execute(update(table).where(
+            *[table.c[c] == changes.c[c] for c in key], ~new_rows).values(
+            {c: changes.c[c] for c in update_columns}))
+    changes.drop(conn)
+    staging.drop(conn)
+    return inserted, updated, len(frame) - inserted - updated
+
+
 def upsert(conn: Connection, table: Table, frame: pd.DataFrame, key: list[str],
-           update_columns: list[str]) -> tuple[int, int, int]:
+           update_columns: list[str], written: WrittenRows | None = None
+           ) -> tuple[int, int, int]:
     """Insert new rows and update changed ones (``update_columns`` only); returns
     (inserted, updated, unchanged). ``frame`` holds database columns; columns not in
-    ``update_columns`` (other than the key) are written for new rows only."""
+    ``update_columns`` (other than the key) are written for new rows only. ``written``,
+    when given, collects what was written (see :class:`WrittenRows`)."""
     if frame.empty:
         return 0, 0, 0
     frame = frame.reset_index(drop=True)
+    if conn.dialect.name == "postgresql":
+        return _upsert_postgresql(conn, table, frame, key, update_columns, written)
     existing = _existing(conn, table, frame, key, update_columns)
     if existing.empty:
         is_new = np.ones(len(frame), dtype=bool)
@@ -385,11 +497,15 @@ def upsert(conn: Connection, table: Table, frame: pd.DataFrame, key: list[str],
         changed = ~is_new & ~same
     inserted, updated = int(is_new.sum()), int(changed.sum())
     to_write = frame[is_new | changed]
+    if written is not None:
+        written.parts.append(to_write[written.columns].drop_duplicates())
+        if changed.any():
+            stored = [c if c in key else f"{c}__db" for c in written.columns]
+            written.parts.append(merged.loc[changed, stored].set_axis(
+                written.columns, axis=1).drop_duplicates())
     columns = list(frame.columns)
-    dialect = conn.dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        dialect_insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-        statement = dialect_insert(table)
+    if conn.dialect.name == "sqlite":
+        statement = sqlite.insert(table)
         if update_columns:
             statement = statement.on_conflict_do_update(
                 index_elements=[table.c[c] for c in key],
@@ -422,8 +538,20 @@ def _dates(series: pd.Series) -> pd.Series:
                      dtype=object)
 
 
+#: Per sheet, the columns of its written rows that say which summary rows they reach
+#: (companies reach none: see SummaryChanges).
+_SUMMARY_COLUMNS = {
+    "estates": ["code"],
+    "complaints": ["estate_id", "received_month"],
+    "fees": ["estate_id", "month"],
+    "surveys": ["estate_id", "end_month"],
+    "assessments": ["estate_id", "quarter"],
+}
+
+
 class Writer:
-    """Writes the sheets of one import on one connection (inside the caller's transaction)."""
+    """Writes the sheets of one import on one connection (inside the caller's transaction)
+    and remembers what the rows it inserted or updated change for the summaries."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -432,6 +560,7 @@ class Writer:
         self.last_month: str | None = None
         self._estates: pd.DataFrame | None = None
         self._companies: pd.Series | None = None
+        self._written: dict[str, list[WrittenRows]] = {}
 
     # code → id maps, reloaded after the sheets that change them
     def estates(self) -> pd.DataFrame:
@@ -587,13 +716,20 @@ class Writer:
     def write_sheet(self, sheet: ParsedSheet, result: SheetResult, *, chunk_rows: int,
                     on_rows: Callable[[int], None]) -> None:
         checker = ChunkChecker(sheet, Context(set(), set(), problems=ProblemList()), full=False)
-        for raw, _ in sheet.chunks(chunk_rows):
-            typed, bad = checker.check(raw)
+        checked = (checker.check(raw) for raw, _ in sheet.chunks(chunk_rows))
+        if self.conn.dialect.name == "postgresql":  # read and check the next chunk meanwhile
+            checked = _one_ahead(checked)
+        for typed, bad in checked:
             if bad.any():
                 raise ImportAborted(make_problem("changed_during_import", file=sheet.file,
                                                  sheet=sheet.sheet, table=sheet.table))
             table, rows, key, updates = self.rows_for(sheet, typed)
-            inserted, updated, unchanged = upsert(self.conn, table, rows, key, updates)
+            written = None
+            if sheet.table in _SUMMARY_COLUMNS:
+                written = WrittenRows(_SUMMARY_COLUMNS[sheet.table])
+                self._written.setdefault(sheet.table, []).append(written)
+            inserted, updated, unchanged = upsert(self.conn, table, rows, key, updates,
+                                                  written)
             result.inserted += inserted
             result.updated += updated
             result.unchanged += unchanged
@@ -603,6 +739,26 @@ class Writer:
                 self._estates = None
             on_rows(len(typed))
         forget_cleaned()
+
+    def summary_changes(self) -> SummaryChanges:
+        """What the rows inserted or updated so far change for the summary tables."""
+
+        def pairs(table_name: str) -> frozenset[tuple[int, str]]:
+            found: set[tuple[int, str]] = set()
+            for written in self._written.get(table_name, []):
+                values = written.values()
+                found.update(zip(values.iloc[:, 0].astype("int64").tolist(),
+                                 values.iloc[:, 1].astype(str).tolist()))
+            return frozenset(found)
+
+        estate_ids = self.estates()["id"]
+        codes = {code for written in self._written.get("estates", [])
+                 for code in written.values()["code"].tolist()}
+        return SummaryChanges(
+            complaint_months=pairs("complaints"),
+            fact_months=pairs("fees") | pairs("surveys"),
+            estates=frozenset(int(estate_ids[code]) for code in codes),
+            assessed=pairs("assessments"))
 
     def extend_data_range(self) -> bool:
         """Widen meta data_start/data_end (when set) to cover the imported months."""
@@ -624,8 +780,10 @@ class Writer:
 # --- the import -------------------------------------------------------------------------------
 
 def _log_rows(sheets: list[ParsedSheet], results: dict[int, SheetResult], status: str,
-              user: str | None, when: dt.datetime) -> list[dict]:
-    """One import_log row per file and table."""
+              user: str | None, when: dt.datetime, seconds: float,
+              summary_refresh: str | None = None) -> list[dict]:
+    """One import_log row per file and table (``seconds``: the import's time so far;
+    ``summary_refresh``: what the summary refresh recomputed)."""
     grouped: dict[tuple[str, str], dict] = {}
     for sheet in sheets:
         result = results.get(id(sheet))
@@ -635,7 +793,7 @@ def _log_rows(sheets: list[ParsedSheet], results: dict[int, SheetResult], status
             "imported_at": when, "imported_by": user, "file_name": sheet.file[:256],
             "file_sha256": sheet.source.sha256, "table_name": sheet.table,
             "rows_inserted": 0, "rows_updated": 0, "rows_unchanged": 0, "rows_rejected": 0,
-            "status": status})
+            "status": status, "seconds": seconds, "summary_refresh": summary_refresh})
         row["rows_inserted"] += result.inserted
         row["rows_updated"] += result.updated
         row["rows_unchanged"] += result.unchanged
@@ -681,7 +839,8 @@ def import_files(engine: Engine, files: Iterable[object], *, dry_run: bool = Fal
                  ", ".join(s.label for s in sheets))
         if log_rejected:
             with engine.begin() as conn:
-                rows = _log_rows(ordered, results, "rejected", user, when)
+                rows = _log_rows(ordered, results, "rejected", user, when,
+                                 time.perf_counter() - started)
                 if rows:
                     conn.execute(insert(import_log), rows)
         report.seconds = time.perf_counter() - started
@@ -707,12 +866,13 @@ def import_files(engine: Engine, files: Iterable[object], *, dry_run: bool = Fal
             if dry_run:
                 raise _DryRunRollback
             range_changed = writer.extend_data_range()
-            changed = range_changed or any(r.inserted or r.updated for r in results.values()) \
-                or bool(report.created)
-            if changed:
+            changes = writer.summary_changes()
+            if range_changed or not changes.empty:
                 say(0.9, "refreshing summary tables")
-                refresh_summaries(conn)
-            conn.execute(insert(import_log), _log_rows(ordered, results, "imported", user, when))
+                report.summaries = refresh_summaries(conn, changes)
+            conn.execute(insert(import_log), _log_rows(
+                ordered, results, "imported", user, when, time.perf_counter() - started,
+                report.summaries.describe() if report.summaries else "nothing"))
     except _DryRunRollback:
         pass
     except ImportAborted as aborted:
