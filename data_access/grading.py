@@ -50,13 +50,17 @@ class GradingRules:
 
     def grade(self, score: float | None) -> str | None:
         """Grade key for a score (None for a missing score)."""
-        if score is None or (isinstance(score, float) and np.isnan(score)):
+        if score is None:
             return None
-        if score >= self.excellent_from:
-            return "excellent"
-        if score >= self.qualified_from:
-            return "qualified"
-        return "unqualified"
+        return self.grades(np.array([score], dtype=float))[0]
+
+    def grades(self, scores: np.ndarray) -> np.ndarray:
+        """Grade keys for an array of scores (None where a score is NaN): :meth:`grade`
+        for a whole column at once (a million scores at province scale)."""
+        values = np.asarray(scores, dtype=float)
+        return np.select([np.isnan(values), values >= self.excellent_from,
+                          values >= self.qualified_from],
+                         [None, "excellent", "qualified"], default="unqualified")
 
     # --- helpers of the grades pages (additive) -------------------------------------------
 

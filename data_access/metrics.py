@@ -78,7 +78,8 @@ def _scale(value: Any, factor: float) -> Any:
 def _grade(score: Any) -> Any:
     rules = grading.load_rules()
     if isinstance(score, pd.Series):
-        return score.map(rules.grade)
+        return pd.Series(rules.grades(score.to_numpy(dtype=float)), index=score.index,
+                         dtype=object)
     return rules.grade(score)
 
 
