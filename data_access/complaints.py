@@ -10,6 +10,11 @@ Summary (rebuilt by :func:`refresh_summaries`, called from
 * ``complaint_month`` counts complaints per estate, month, company, category, channel and
   the level where they were resolved (NULL when not resolved), with how many were
   answered on time, resolved, rated by the resident, rated satisfied, and repeats.
+* ``complaint_street_month`` sums ``complaint_month`` per month, street and one of the
+  :data:`STREET_DIMENSIONS` (``group_code``: the category, channel or level;
+  :data:`UNRESOLVED` for no level). :func:`complaint_sums` reads it whenever a read
+  involves no estate and at most one of those dimensions — most charts — because
+  ``complaint_month`` hardly summarises at province scale (nearly a row per complaint).
 
 Reads take the viewer's :class:`~data_access.filters.Scope`, the page
 :class:`~data_access.filters.Filters` (period and area) and a cross-filter
@@ -35,14 +40,17 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Select,
     String,
     and_,
     case,
     delete,
     func,
     insert,
+    literal,
     or_,
     select,
+    tuple_,
     type_coerce,
 )
 
@@ -54,6 +62,7 @@ from data_access.schema import (
     complaint,
     complaint_month,
     complaint_repeat,
+    complaint_street_month,
     estate,
     estate_month,
     month_calendar,
@@ -72,6 +81,10 @@ SUM_COLUMNS = ("complaints", "complaints_on_time", "complaints_resolved", "compl
                "complaints_satisfied", "complaints_repeat")
 #: Columns of complaint_month a read may group by.
 DIMENSIONS = ("category", "channel", "month", "resolved_level", "estate_id", "company_id")
+#: The dimensions of ``complaint_street_month`` (its ``dimension`` column).
+STREET_DIMENSIONS = ("category", "channel", "resolved_level")
+#: ``group_code`` of unresolved complaints in ``complaint_street_month`` (NULL level).
+UNRESOLVED = "__none__"
 
 
 # --- complaint-handling metrics (defined in the registry, data_access/metrics.py) ----------
@@ -109,6 +122,7 @@ def evaluate(components: pd.DataFrame | dict[str, Any]) -> pd.DataFrame | dict[s
 
 def clear_summaries(conn: Connection) -> None:
     """Empty the complaint summaries (first step of a refresh)."""
+    conn.execute(delete(complaint_street_month))
     conn.execute(delete(complaint_month))
     conn.execute(delete(complaint_repeat))
 
@@ -130,6 +144,9 @@ def repeat_flags(frame: pd.DataFrame, window_days: int = REPEAT_WINDOW_DAYS) -> 
 
 
 _ESTATE_BATCH = 1_000
+#: (street, month) pairs recomputed per statement: two bound parameters each, well
+#: below SQLite's limit of 32,766 per statement.
+_STREET_MONTH_BATCH = 2_000
 
 
 def _flagged_complaints(conn: Connection, estate_ids: set[int] | None = None
@@ -230,22 +247,65 @@ def _complaint_month_select():
 
 def refresh_summaries(conn: Connection, estate_months: Callable[
         [ColumnElement, ColumnElement], ColumnElement] | None = None) -> None:
-    """Rebuild ``complaint_repeat`` and ``complaint_month`` (after ``month_calendar``).
+    """Rebuild ``complaint_repeat``, ``complaint_month`` (after ``month_calendar``) and
+    ``complaint_street_month`` (from ``complaint_month``).
 
     With ``estate_months`` (a filter on (estate, month) columns) only the
     ``complaint_month`` rows of those estate-months are recomputed, from a
-    ``complaint_repeat`` that :func:`update_repeats` has brought up to date.
+    ``complaint_repeat`` that :func:`update_repeats` has brought up to date, and the
+    ``complaint_street_month`` rows of the street-months they were in or are now in.
     """
     names, statement = _complaint_month_select()
     if estate_months is None:
         clear_summaries(conn)
         _mark_repeats(conn)
-    else:
-        conn.execute(delete(complaint_month).where(
-            estate_months(complaint_month.c.estate_id, complaint_month.c.month)))
-        statement = statement.where(estate_months(complaint.c.estate_id,
-                                                  complaint.c.received_month))
+        conn.execute(insert(complaint_month).from_select(names, statement))
+        _fill_street_summary(conn)
+        return
+    selected = estate_months(complaint_month.c.estate_id, complaint_month.c.month)
+    # The street-months before and after: an estate that moved to another street takes
+    # its complaints out of the old street's rows.
+    street_months = _street_months_of(conn, selected)
+    conn.execute(delete(complaint_month).where(selected))
+    statement = statement.where(estate_months(complaint.c.estate_id,
+                                              complaint.c.received_month))
     conn.execute(insert(complaint_month).from_select(names, statement))
+    street_months |= _street_months_of(conn, selected)
+    pairs = sorted(street_months)
+    csm = complaint_street_month
+    for start in range(0, len(pairs), _STREET_MONTH_BATCH):
+        batch = pairs[start:start + _STREET_MONTH_BATCH]
+        conn.execute(delete(csm).where(tuple_(csm.c.street_id, csm.c.month).in_(batch)))
+        _fill_street_summary(conn, batch)
+
+
+def _street_months_of(conn: Connection, condition: ColumnElement) -> set[tuple[int, str]]:
+    cm = complaint_month
+    return set(map(tuple, conn.execute(
+        select(cm.c.street_id, cm.c.month).where(condition).distinct()).all()))
+
+
+def _fill_street_summary(conn: Connection,
+                         street_months: list[tuple[int, str]] | None = None) -> None:
+    """Insert the ``complaint_street_month`` rows (of ``street_months`` only, when given;
+    they must not be there yet) from ``complaint_month``, one statement per dimension."""
+    cm = complaint_month
+    for dimension in STREET_DIMENSIONS:
+        # Only resolved_level can be NULL; the others pass through COALESCE unchanged.
+        group = func.coalesce(cm.c[dimension], literal(UNRESOLVED))
+        columns = {
+            "dimension": literal(dimension),
+            "street_id": cm.c.street_id,
+            "month": cm.c.month,
+            "group_code": group,
+            "district_id": cm.c.district_id,
+            **{name: func.sum(cm.c[name]) for name in SUM_COLUMNS},
+        }
+        statement = (select(*[expr.label(name) for name, expr in columns.items()])
+                     .group_by(cm.c.street_id, cm.c.month, group, cm.c.district_id))
+        if street_months is not None:
+            statement = statement.where(tuple_(cm.c.street_id, cm.c.month).in_(street_months))
+        conn.execute(insert(complaint_street_month).from_select(list(columns), statement))
 
 
 # --- cross-filter selection ------------------------------------------------------------------
@@ -296,24 +356,27 @@ def _selection_clauses(table, selection: Selection | None) -> list:
 
 def complaint_sums(engine: Engine, scope: Scope, filters: Filters,
                    selection: Selection | None = None, by: tuple[str, ...] = (),
-                   estate_code: str | None = None) -> pd.DataFrame:
+                   estate_code: str | None = None, *,
+                   use_street_summary: bool = True) -> pd.DataFrame:
     """Σ of :data:`SUM_COLUMNS` over the months in view, grouped by ``by`` (names from
     :data:`DIMENSIONS`), within scope ∩ the filters' area (∩ one estate) ∩ ``selection``.
 
-    An estate profile passes ``estate_code`` and filters without an area.
+    An estate profile passes ``estate_code`` and filters without an area. Read from
+    ``complaint_street_month`` when :func:`street_summary_dimension` allows it (and
+    ``use_street_summary``, which only tests turn off to compare both paths), otherwise
+    from ``complaint_month``; the frames are the same.
     """
     unknown = set(by) - set(DIMENSIONS)
     if unknown:
         raise ValueError(f"cannot group complaints by {sorted(unknown)}")
-    cm = complaint_month
     first, last = months_in_view(filters, selection)
-    conditions = [area_clause(cm.c.street_id, scope, filters), cm.c.month >= first,
-                  cm.c.month <= last, *_selection_clauses(cm, selection)]
-    if estate_code is not None:
-        conditions.append(_estate_id_clause(cm.c.estate_id, estate_code))
-    keys = [cm.c[name] for name in by]
-    statement = (select(*keys, *[func.sum(cm.c[name]).label(name) for name in SUM_COLUMNS])
-                 .where(and_(*conditions)))
+    dimension = street_summary_dimension(by, selection, estate_code)
+    if use_street_summary and dimension is not None:
+        statement, keys = _street_summary_statement(scope, filters, selection, by, dimension,
+                                                    first, last)
+    else:
+        statement, keys = _complaint_month_statement(scope, filters, selection, by,
+                                                     estate_code, first, last)
     if keys:
         statement = statement.group_by(*keys).order_by(*keys)
     with engine.connect() as conn:
@@ -324,6 +387,59 @@ def complaint_sums(engine: Engine, scope: Scope, filters: Filters,
     for name in SUM_COLUMNS:
         frame[name] = frame[name].fillna(0).astype(int)
     return frame
+
+
+def street_summary_dimension(by: tuple[str, ...], selection: Selection | None,
+                             estate_code: str | None) -> str | None:
+    """The ``complaint_street_month`` dimension a read can use, or None when it needs
+    ``complaint_month``: one estate, or more than one non-month dimension between
+    ``by`` and the selection's category and channel (none: ``category``, whose rows
+    add up to every complaint)."""
+    if estate_code is not None:
+        return None
+    used = {name for name in by if name != "month"}
+    if selection is not None:
+        used.update(name for name in ("category", "channel") if getattr(selection, name))
+    if len(used) > 1 or not used <= set(STREET_DIMENSIONS):
+        return None
+    return next(iter(used), "category")
+
+
+def _complaint_month_statement(scope: Scope, filters: Filters, selection: Selection | None,
+                               by: tuple[str, ...], estate_code: str | None, first: str,
+                               last: str) -> tuple[Select, list]:
+    """:func:`complaint_sums`' statement (not yet grouped) and group keys on
+    ``complaint_month``."""
+    cm = complaint_month
+    conditions = [area_clause(cm.c.street_id, scope, filters), cm.c.month >= first,
+                  cm.c.month <= last, *_selection_clauses(cm, selection)]
+    if estate_code is not None:
+        conditions.append(_estate_id_clause(cm.c.estate_id, estate_code))
+    keys = [cm.c[name] for name in by]
+    statement = (select(*keys, *[func.sum(cm.c[name]).label(name) for name in SUM_COLUMNS])
+                 .where(and_(*conditions)))
+    return statement, keys
+
+
+def _street_summary_statement(scope: Scope, filters: Filters, selection: Selection | None,
+                              by: tuple[str, ...], dimension: str, first: str,
+                              last: str) -> tuple[Select, list]:
+    """The same on the ``dimension`` rows of ``complaint_street_month``, its keys labelled
+    as :func:`_complaint_month_statement`'s columns."""
+    csm = complaint_street_month
+    conditions = [csm.c.dimension == dimension, area_clause(csm.c.street_id, scope, filters),
+                  csm.c.month >= first, csm.c.month <= last]
+    chosen = getattr(selection, dimension, None) if selection is not None else None
+    if chosen:
+        conditions.append(csm.c.group_code == chosen)
+    # Unresolved complaints back to NULL, in SQL so that they sort where the database
+    # sorts the NULLs of complaint_month.resolved_level.
+    group = (func.nullif(csm.c.group_code, literal(UNRESOLVED))
+             if dimension == "resolved_level" else csm.c.group_code)
+    keys = [(csm.c.month if name == "month" else group).label(name) for name in by]
+    statement = (select(*keys, *[func.sum(csm.c[name]).label(name) for name in SUM_COLUMNS])
+                 .where(and_(*conditions)))
+    return statement, keys
 
 
 def households_by_month(engine: Engine, scope: Scope, filters: Filters,

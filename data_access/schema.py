@@ -404,8 +404,32 @@ trend_month = Table(
     Index("ix_trend_month_group", "dimension", "group_code", "month"),
 )
 
+#: Complaints summed per month, street and one dimension (``dimension`` category, channel
+#: or resolved_level; ``group_code`` the category, the channel, or the level with
+#: ``__none__`` for unresolved): complaint_month without estate, company and the other two
+#: dimensions, about a tenth of its rows at province scale, for the complaints charts
+#: that look at no more than one dimension. The primary key serves reads of one street
+#: (or a few) and a dimension; the index, reads of the whole city or a district: it holds
+#: every column those read, so they never touch the table (a year of the province's
+#: categories: 27 ms → 10 ms on SQLite).
+COMPLAINT_STREET_SUM_COLUMNS = ("complaints", "complaints_on_time", "complaints_resolved",
+                                "complaints_rated", "complaints_satisfied", "complaints_repeat")
+complaint_street_month = Table(
+    "complaint_street_month",
+    metadata,
+    Column("dimension", String(16), primary_key=True),
+    Column("street_id", Integer, primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("group_code", String(64), primary_key=True),
+    Column("district_id", Integer, nullable=False),
+    *[Column(name, Integer, nullable=False, default=0) for name in COMPLAINT_STREET_SUM_COLUMNS],
+    Index("ix_complaint_street_month_month", "dimension", "month", "group_code", "street_id",
+          *COMPLAINT_STREET_SUM_COLUMNS),
+)
+
 SUMMARY_TABLES = (month_calendar, estate_month, street_month, project_quarter,
-                  complaint_repeat, complaint_month, project_dimension_quarter, trend_month)
+                  complaint_repeat, complaint_month, complaint_street_month,
+                  project_dimension_quarter, trend_month)
 RAW_TABLES = (district, street, community, company, estate, contract, fee_month, survey,
               complaint, assessment, milestone, import_log, meta)
 

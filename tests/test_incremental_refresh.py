@@ -29,6 +29,7 @@ from data_access.schema import (
     complaint,
     complaint_month,
     complaint_repeat,
+    complaint_street_month,
     estate,
     estate_month,
     import_log,
@@ -190,7 +191,8 @@ def plant_everywhere_but(engine: Engine, street_id: int, estate_id: int) -> Sent
             .where(complaint.c.estate_id != estate_id).order_by(complaint.c.id).limit(1)
         ).scalar_one()
         month_elsewhere = conn.execute(
-            select(complaint_month.c.estate_id, complaint_month.c.month)
+            select(complaint_month.c.estate_id, complaint_month.c.street_id,
+                   complaint_month.c.month)
             .where(complaint_month.c.street_id != street_id)
             .order_by(complaint_month.c.month.desc(), complaint_month.c.estate_id).limit(1)
         ).one()
@@ -201,6 +203,8 @@ def plant_everywhere_but(engine: Engine, street_id: int, estate_id: int) -> Sent
     sentinels.plant(street_month, "estates", street_id=elsewhere, month=MONTH)
     sentinels.plant(trend_month, "estates", street_id=elsewhere, month=MONTH)
     sentinels.plant(complaint_month, "complaints", estate_id=month_elsewhere.estate_id,
+                    month=month_elsewhere.month)
+    sentinels.plant(complaint_street_month, "complaints", street_id=month_elsewhere.street_id,
                     month=month_elsewhere.month)
     quarter = assessed_quarters(engine, estate_id)[-1]
     sentinels.plant(project_quarter, "households", estate_id=estate_id, quarter=quarter)

@@ -34,9 +34,12 @@ from data_access.migrations import (
     schema_revision,
 )
 from data_access.schema import import_log, metadata
+from data_access.summary import refresh_summaries
 from tests.fixture_city import EXPECTED, build_fixture_city
 
 NEW_IMPORT_LOG_COLUMNS = {"seconds", "summary_refresh"}
+#: Tables revisions after 0001 create.
+NEW_TABLES = {"complaint_street_month"}
 # Tables the fixture city leaves empty: every other table holds rows, so comparing
 # contents before and after a migration compares real data.
 EMPTY_IN_FIXTURE_CITY = {"complaint_repeat"}
@@ -70,10 +73,23 @@ def table_rows(engine, columns: dict[str, list[str]]) -> dict[str, list[tuple]]:
     return rows
 
 
+def build_city_at_any_revision(engine, *, demo_flag: bool = False) -> None:
+    """The fixture city, built by the current code in a database at any revision. Its
+    summary refresh also writes the tables of later revisions: missing ones exist only
+    while it runs."""
+    missing = [metadata.tables[name]
+               for name in sorted(NEW_TABLES - set(columns_by_table(engine)))]
+    for table in missing:
+        table.create(engine)
+    build_fixture_city(engine, demo_flag=demo_flag)
+    for table in missing:
+        table.drop(engine)
+
+
 def fill_at_first_revision(engine) -> None:
     """The fixture city plus two import log entries, written by the current code into a
     database at revision 0001 (bulk_insert only names the columns it is given)."""
-    build_fixture_city(engine)
+    build_city_at_any_revision(engine)
     with engine.begin() as conn:
         bulk_insert(conn, import_log, [
             {"imported_at": dt.datetime(2024, 12, 1, 9, 30), "imported_by": "clerk",
@@ -116,7 +132,7 @@ def test_database_at_first_revision_upgrades_with_its_data(blank_db_url):
     assert len(before["import_log"]) == 2
     engine.dispose()
 
-    assert "schema revision 0001 -> 0002" in run_migrate(blank_db_url)
+    assert f"schema revision 0001 -> {HEAD_REVISION}" in run_migrate(blank_db_url)
 
     engine = make_engine(blank_db_url)
     with engine.connect() as conn:
@@ -125,6 +141,13 @@ def test_database_at_first_revision_upgrades_with_its_data(blank_db_url):
     new_values = table_rows(engine, {"import_log": sorted(NEW_IMPORT_LOG_COLUMNS)})
     assert new_values["import_log"] == [(None, None), (None, None)]
     assert_expected_kpis(engine)
+    # The upgrade filled the new summary as a refresh does.
+    new_tables = {name: columns_by_table(engine)[name] for name in NEW_TABLES}
+    migrated = table_rows(engine, new_tables)
+    assert migrated["complaint_street_month"]
+    with engine.begin() as conn:
+        refresh_summaries(conn)
+    assert table_rows(engine, new_tables) == migrated
     engine.dispose()
 
 
@@ -140,7 +163,8 @@ def test_database_made_before_migrations_is_stamped_and_upgraded(blank_db_url, c
 
     # The command in-process (the subprocess run is the test above): same code, less time.
     assert cli.main(["--db", blank_db_url, "migrate"]) == 0
-    assert "unversioned (made before migrations, matches 0001) -> 0002" in capsys.readouterr().out
+    assert (f"unversioned (made before migrations, matches 0001) -> {HEAD_REVISION}"
+            in capsys.readouterr().out)
 
     engine = make_engine(blank_db_url)
     assert table_rows(engine, old_columns) == before
@@ -148,7 +172,7 @@ def test_database_made_before_migrations_is_stamped_and_upgraded(blank_db_url, c
     assert_expected_kpis(engine)
     engine.dispose()
     assert cli.main(["--db", blank_db_url, "migrate"]) == 0
-    assert "schema already at revision 0002" in capsys.readouterr().out
+    assert f"schema already at revision {HEAD_REVISION}" in capsys.readouterr().out
 
 
 def test_make_engine_upgrades_sqlite_itself_and_asks_postgresql_admins(blank_db_url):
@@ -197,13 +221,15 @@ def test_downgrade_to_first_revision_and_back(blank_db_url):
     fill_at_first_revision(engine)
     with engine.begin() as conn:
         conn.execute(import_log.update().values(seconds=1.5, summary_refresh="full"))
-    kept = {name: columns for name, columns in columns_by_table(engine).items()}
+    kept = {name: columns for name, columns in columns_by_table(engine).items()
+            if name not in NEW_TABLES}
     kept["import_log"] = [c for c in kept["import_log"] if c not in NEW_IMPORT_LOG_COLUMNS]
     before = table_rows(engine, kept)
 
     result = migrate(engine, BASELINE_REVISION)
     assert (result.before, result.after) == (HEAD_REVISION, BASELINE_REVISION)
     assert not NEW_IMPORT_LOG_COLUMNS & set(columns_by_table(engine)["import_log"])
+    assert not NEW_TABLES & set(columns_by_table(engine))
     assert table_rows(engine, kept) == before
 
     migrate(engine)
@@ -223,7 +249,7 @@ def test_app_explains_an_out_of_date_shared_database(monkeypatch):
     with fresh_database("stale") as url:
         engine = make_engine(url, create=False)
         migrate(engine, BASELINE_REVISION)
-        build_fixture_city(engine, demo_flag=True)
+        build_city_at_any_revision(engine, demo_flag=True)
         engine.dispose()
         with app_database(url, monkeypatch):
             stale = AppTest.from_file(str(APP), default_timeout=60)
