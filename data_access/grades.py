@@ -120,6 +120,16 @@ def quarter_index(quarter: str) -> int:
     return int(quarter[:4]) * 4 + int(quarter[-1]) - 1
 
 
+def quarter_key(index: int) -> str:
+    """Inverse of :func:`quarter_index`: 8096 → 2024-Q1."""
+    return f"{index // 4}-Q{index % 4 + 1}"
+
+
+def quarters_back(quarter: str, count: int) -> str:
+    """The quarter ``count`` calendar quarters before ``quarter``."""
+    return quarter_key(quarter_index(quarter) - count)
+
+
 def quarters_of(period: Period) -> tuple[str, str]:
     """First and last quarter overlapping the period (a month lies in its quarter)."""
     return quarter_of_month(period.first_month), quarter_of_month(period.last_month)
@@ -132,17 +142,33 @@ def _area_only(filters: Filters | None) -> Filters | None:
 def _frame(engine: Engine, statement, columns: list[str]) -> pd.DataFrame:
     # Plain tuples and the result's keys: a frame built from row mappings (or Row
     # objects, which pandas probes attribute by attribute) costs tens of microseconds a
-    # row — a third of a second for the city's project-quarters.
+    # row — a third of a second for the city's project-quarters. ``all()`` fetches in
+    # one driver call; iterating the result would fetch row by row.
     with engine.connect() as conn:
         result = conn.execute(statement)
         keys = list(result.keys())
-        rows = [tuple(row) for row in result]
+        rows = [tuple(row) for row in result.all()]
     return pd.DataFrame(rows, columns=columns) if not rows else pd.DataFrame(rows, columns=keys)
+
+
+def _registry_metrics(components: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
+    """The registry metrics ``keys`` (same index as ``components``) and the components
+    they read, prepared as :func:`metrics.evaluate` prepares them (null → 0, float).
+
+    ``components`` must hold every component those metrics read. evaluate computes
+    every registry metric, a dozen column inserts that cost more than the query behind
+    these small frames; the values are the same.
+    """
+    prepared = components.fillna(0).astype(float)
+    for key in keys:
+        prepared[key] = metric_registry.get(key).compute(prepared)
+    return prepared
 
 
 def _score_metrics(frame: pd.DataFrame, rules: grading.GradingRules) -> pd.DataFrame:
     """Add ``score`` (registry's assessment_score) and ``grade`` (from ``rules``)."""
-    evaluated = metric_registry.evaluate(frame[["score_weighted", "score_weight"]])
+    evaluated = _registry_metrics(frame[["score_weighted", "score_weight"]],
+                                  ("assessment_score",))
     frame = frame.copy()
     frame["score"] = evaluated["assessment_score"].astype(float)
     frame["grade"] = rules.grades(frame["score"].to_numpy(dtype=float))
@@ -165,19 +191,28 @@ def company_id_of(engine: Engine, code: str) -> int | None:
 
 
 def company_quarters(engine: Engine, scope: Scope, filters: Filters | None = None,
-                     rules: grading.GradingRules | None = None) -> pd.DataFrame:
-    """Score and grade of every company in every assessed quarter (scope ∩ area).
+                     rules: grading.GradingRules | None = None,
+                     quarters: tuple[str, str] | None = None,
+                     company_ids: list[int] | None = None) -> pd.DataFrame:
+    """Score and grade of every company (only ``company_ids`` when given) in every
+    assessed quarter (scope ∩ area; only the quarters from ``quarters[0]`` to
+    ``quarters[1]`` when given).
 
     Columns: company_id, quarter, projects, score_weighted, score_weight, score, grade.
     """
     rules = rules or grading.load_rules()
     pq = project_quarter
+    conditions = [pq.c.company_id.is_not(None),
+                  area_clause(pq.c.street_id, scope, _area_only(filters))]
+    if quarters is not None:
+        conditions += [pq.c.quarter >= quarters[0], pq.c.quarter <= quarters[1]]
+    if company_ids is not None:
+        conditions.append(pq.c.company_id.in_(company_ids))
     statement = (select(pq.c.company_id, pq.c.quarter,
                         func.count().label("projects"),
                         func.sum(pq.c.households * pq.c.score).label("score_weighted"),
                         func.sum(pq.c.households).label("score_weight"))
-                 .where(and_(pq.c.company_id.is_not(None),
-                             area_clause(pq.c.street_id, scope, _area_only(filters))))
+                 .where(and_(*conditions))
                  .group_by(pq.c.company_id, pq.c.quarter)
                  .order_by(pq.c.company_id, pq.c.quarter))
     frame = _frame(engine, statement, ["company_id", "quarter", "projects", "score_weighted",
@@ -185,11 +220,26 @@ def company_quarters(engine: Engine, scope: Scope, filters: Filters | None = Non
     return _score_metrics(frame, rules)
 
 
+def latest_assessed_quarters(engine: Engine, scope: Scope, filters: Filters | None,
+                             last: str, count: int) -> list[str]:
+    """The latest ``count`` quarters up to ``last`` in which a company was assessed in
+    scope ∩ area, oldest first."""
+    pq = project_quarter
+    statement = (select(pq.c.quarter).distinct()
+                 .where(and_(pq.c.company_id.is_not(None), pq.c.quarter <= last,
+                             area_clause(pq.c.street_id, scope, _area_only(filters))))
+                 .order_by(pq.c.quarter.desc()).limit(count))
+    with engine.connect() as conn:
+        return sorted(row[0] for row in conn.execute(statement))
+
+
 def project_quarters(engine: Engine, scope: Scope, filters: Filters | None = None,
                      rules: grading.GradingRules | None = None,
-                     quarters: tuple[str, str] | None = None) -> pd.DataFrame:
-    """Score and grade of every project (estate) in every assessed quarter (only the
-    quarters from ``quarters[0]`` to ``quarters[1]`` when given).
+                     quarters: tuple[str, str] | None = None,
+                     estate_ids: list[int] | None = None) -> pd.DataFrame:
+    """Score and grade of every project (estate; only ``estate_ids`` when given) in every
+    assessed quarter (only the quarters from ``quarters[0]`` to ``quarters[1]`` when
+    given).
 
     Columns: estate_id, quarter, company_id, households, score_weighted, score_weight,
     score, grade.
@@ -199,6 +249,8 @@ def project_quarters(engine: Engine, scope: Scope, filters: Filters | None = Non
     conditions = [area_clause(pq.c.street_id, scope, _area_only(filters))]
     if quarters is not None:
         conditions += [pq.c.quarter >= quarters[0], pq.c.quarter <= quarters[1]]
+    if estate_ids is not None:
+        conditions.append(pq.c.estate_id.in_(estate_ids))
     statement = (select(pq.c.estate_id, pq.c.quarter, pq.c.company_id, pq.c.households,
                         (pq.c.households * pq.c.score).label("score_weighted"),
                         pq.c.households.label("score_weight"))
@@ -219,7 +271,9 @@ def mark_key_supervision(graded: pd.DataFrame, entity: str,
     if frame.empty:
         return frame.assign(unqualified_run=pd.Series(dtype=int),
                             key_supervision=pd.Series(dtype=bool))
-    index = frame["quarter"].map(quarter_index).to_numpy()
+    # a few dozen distinct quarters among thousands of rows: convert each once
+    index = frame["quarter"].map({q: quarter_index(q) for q in frame["quarter"].unique()}
+                                 ).to_numpy()
     bad = (frame["grade"] == "unqualified").to_numpy()
     entity_values = frame[entity].to_numpy()
     follows = np.zeros(len(frame), dtype=bool)
@@ -238,6 +292,32 @@ def _on_list_at(marked: pd.DataFrame, entity: str, quarter: str) -> pd.DataFrame
     return marked[(marked["quarter"] == quarter) & marked["key_supervision"]]
 
 
+def key_supervision_window(period: Period, rules: grading.GradingRules) -> tuple[str, str]:
+    """The quarters that decide key supervision in any quarter of ``period``: its own
+    and the ``key_supervision_quarters - 1`` before its first one (a run long enough to
+    list ends at most that far back)."""
+    first, last = quarters_of(period)
+    return quarters_back(first, rules.key_supervision_quarters - 1), last
+
+
+def listed_with_history(recent: pd.DataFrame, history_of: Callable[[list[int]], pd.DataFrame],
+                        entity: str, quarter: str, rules: grading.GradingRules
+                        ) -> pd.DataFrame:
+    """:func:`mark_key_supervision` rows of the entities on key supervision in
+    ``quarter``, over their whole graded history (so each run is whole).
+
+    ``recent``: graded rows (one per ``entity`` and quarter) of every entity, covering at
+    least ``quarter`` and the ``key_supervision_quarters - 1`` before it — enough to
+    decide who is listed. ``history_of(ids)``: every graded row of those entities. Runs
+    can span the whole history, so only the listed few are read that far back.
+    """
+    decided = mark_key_supervision(recent, entity, rules)
+    listed = decided.loc[(decided["quarter"] == quarter) & decided["key_supervision"], entity]
+    if listed.empty:
+        return decided.iloc[:0]
+    return mark_key_supervision(history_of(sorted(int(i) for i in listed)), entity, rules)
+
+
 def last_assessed_quarter(graded: pd.DataFrame, period: Period) -> str | None:
     """The latest quarter of ``period`` in which anything was assessed (None if none)."""
     first, last = quarters_of(period)
@@ -248,15 +328,22 @@ def last_assessed_quarter(graded: pd.DataFrame, period: Period) -> str | None:
 # --- red and black list -----------------------------------------------------------------------
 
 
-def overdue_by_company_year(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """Complaints and complaints answered on time per company and year (estate_month):
-    company_id, year, complaints, complaints_on_time, overdue, overdue_share (share of
-    complaints not answered by their deadline; 0 when there were none)."""
+def overdue_by_company_year(engine: Engine, scope: Scope, year: int | None = None
+                            ) -> pd.DataFrame:
+    """Complaints and complaints answered on time per company and year (estate_month;
+    only ``year`` when given): company_id, year, complaints, complaints_on_time, overdue,
+    overdue_share (share of complaints not answered by their deadline; 0 when there were
+    none)."""
     em = estate_month
+    conditions = [em.c.company_id.is_not(None), area_clause(em.c.street_id, scope)]
+    if year is not None:
+        # by month, not by the year column (the month's first four digits): estate_month
+        # is indexed on month
+        conditions += [em.c.month >= f"{year}-01", em.c.month <= f"{year}-12"]
     statement = (select(em.c.company_id, em.c.year,
                         func.sum(em.c.complaints).label("complaints"),
                         func.sum(em.c.complaints_on_time).label("complaints_on_time"))
-                 .where(and_(em.c.company_id.is_not(None), area_clause(em.c.street_id, scope)))
+                 .where(and_(*conditions))
                  .group_by(em.c.company_id, em.c.year))
     frame = _frame(engine, statement, ["company_id", "year", "complaints",
                                        "complaints_on_time"])
@@ -267,7 +354,8 @@ def overdue_shares(frame: pd.DataFrame) -> pd.DataFrame:
     """Add ``overdue`` and ``overdue_share`` = 1 − the registry's on-time response rate
     (0 for no complaints) to a frame with complaints and complaints_on_time."""
     frame = frame.copy()
-    evaluated = metric_registry.evaluate(frame[["complaints", "complaints_on_time"]])
+    evaluated = _registry_metrics(frame[["complaints", "complaints_on_time"]],
+                                  ("on_time_response_rate",))
     frame["overdue"] = evaluated["complaints"] - evaluated["complaints_on_time"]
     frame["overdue_share"] = (1.0 - evaluated["on_time_response_rate"]).fillna(0.0)
     return frame
@@ -294,19 +382,26 @@ def yearly_lists(graded: pd.DataFrame, overdue: pd.DataFrame,
         return pd.DataFrame(columns=columns)
     marked = mark_key_supervision(graded, "company_id", rules)
     marked["year"] = marked["quarter"].str[:4].astype(int)
-    assessed = marked.groupby("year")["quarter"].agg(["nunique", "max"])
+    by_year = marked.groupby("year")["quarter"]
+    assessed = pd.DataFrame({"nunique": by_year.nunique(), "max": by_year.max()})
     marked["excellent"] = marked["grade"] == "excellent"
     marked["graded"] = marked["grade"].notna()
     marked["at_end"] = marked["key_supervision"] & (
         marked["quarter"] == marked["year"].map(assessed["max"]))
+    # plain sum/any rather than named aggregations: same values, a fraction of the time
     grouped = marked.groupby(["company_id", "year"], sort=True)
-    years = grouped.agg(graded_quarters=("graded", "sum"),
-                        excellent_quarters=("excellent", "sum"),
-                        key_supervision_end=("at_end", "any"),
-                        score_weighted=("score_weighted", "sum"),
-                        score_weight=("score_weight", "sum")).reset_index()
-    bad = marked[marked["grade"] == "unqualified"].groupby(["company_id", "year"])[
-        "quarter"].agg(list)
+    years = grouped[["graded", "excellent", "score_weighted", "score_weight"]].sum().rename(
+        columns={"graded": "graded_quarters", "excellent": "excellent_quarters"})
+    years["key_supervision_end"] = grouped["at_end"].any()
+    years = years.reset_index()
+    # a plain dict built in one pass (rows are in quarter order within each company):
+    # a groupby's list aggregation and Series.get on its MultiIndex cost far more
+    unqualified = marked[marked["grade"] == "unqualified"]
+    bad: dict[tuple[int, int], list[str]] = {}
+    for key_company, key_year, bad_quarter in zip(unqualified["company_id"].tolist(),
+                                                  unqualified["year"].tolist(),
+                                                  unqualified["quarter"].tolist()):
+        bad.setdefault((key_company, key_year), []).append(bad_quarter)
     years["unqualified_quarters"] = [bad.get((c, y), []) for c, y in
                                      zip(years["company_id"], years["year"])]
     years["quarters"] = years["year"].map(assessed["nunique"]).astype(int)
@@ -346,8 +441,11 @@ def red_black_list(engine: Engine, scope: Scope, year: int, filters: Filters | N
     in the area during the year (the decision itself is made on the whole scope).
     """
     rules = rules or grading.load_rules()
-    decided = yearly_lists(company_quarters(engine, scope, None, rules),
-                           overdue_by_company_year(engine, scope), rules)
+    # The year's quarters, and before them just enough for a key-supervision run ending
+    # in its first quarter: earlier quarters change no decision of this year.
+    window = (quarters_back(f"{year}-Q1", rules.key_supervision_quarters - 1), f"{year}-Q4")
+    decided = yearly_lists(company_quarters(engine, scope, None, rules, window),
+                           overdue_by_company_year(engine, scope, year), rules)
     decided = decided[(decided["year"] == year) & decided["list"].notna()]
     if _area_only(filters) is not None:
         serving = companies_in_area(engine, scope, filters, f"{year}-01", f"{year}-12")
@@ -438,12 +536,16 @@ def league(engine: Engine, scope: Scope, filters: Filters,
     components = components.drop(columns=["bucket"])
     # stocks: estates served at the period's last month with data (0 if none by then)
     at_end = monthly[monthly["month"] == last_month].set_index("company_id")
-    for column in ("estates", "households", "managed_estates", "managed_households",
-                   "unmanaged_estates", "committee_estates"):
-        components[column] = components["company_id"].map(at_end[column]).fillna(0).astype(float)
+    stocks = ["estates", "households", "managed_estates", "managed_households",
+              "unmanaged_estates", "committee_estates"]
+    components[stocks] = (at_end[stocks].reindex(components["company_id"]).fillna(0)
+                          .astype(float).to_numpy())
 
     first_q, last_q = quarters_of(period)
-    graded = company_quarters(engine, scope, filters, rules)
+    # only the quarters the scores and the trend read
+    trend_quarters = latest_assessed_quarters(engine, scope, filters, last_q, TREND_QUARTERS)
+    graded = company_quarters(engine, scope, filters, rules,
+                              (min([first_q, *trend_quarters]), last_q))
     in_period = graded[(graded["quarter"] >= first_q) & (graded["quarter"] <= last_q)]
     scores = in_period.groupby("company_id")[["score_weighted", "score_weight"]].sum()
     components["score_weighted"] = components["company_id"].map(
@@ -452,7 +554,7 @@ def league(engine: Engine, scope: Scope, filters: Filters,
         scores["score_weight"]).fillna(0.0)
     table = metric_registry.evaluate(components)
     table["score"] = table["assessment_score"].astype(float)
-    table["grade"] = table["score"].map(lambda s: rules.grade(None if pd.isna(s) else s))
+    table["grade"] = rules.grades(table["score"].to_numpy(dtype=float))
 
     # trend: the last quarters up to the period's last quarter
     recent = graded[graded["quarter"] <= last_q]
@@ -480,7 +582,8 @@ def league(engine: Engine, scope: Scope, filters: Filters,
         ascending=False, method="min")
 
     # key supervision: decided on the whole scope, in the period's last assessed quarter
-    everywhere = company_quarters(engine, scope, None, rules)
+    everywhere = company_quarters(engine, scope, None, rules,
+                                  key_supervision_window(period, rules))
     marked = mark_key_supervision(everywhere, "company_id", rules)
     at_quarter = last_assessed_quarter(everywhere, period)
     on_list = set(_on_list_at(marked, "company_id", at_quarter)["company_id"]) if at_quarter \
@@ -576,8 +679,8 @@ def key_supervision_lists(engine: Engine, scope: Scope, filters: Filters,
     """
     rules = rules or grading.load_rules()
     period = filters.period_obj
-    everywhere = company_quarters(engine, scope, None, rules)
-    quarter = last_assessed_quarter(everywhere, period)
+    recent = company_quarters(engine, scope, None, rules, key_supervision_window(period, rules))
+    quarter = last_assessed_quarter(recent, period)
     company_columns = ["company_id", "code", "name", "quarters", "scores"]
     project_columns = ["estate_id", "estate_code", "estate_name", "street_name",
                        "street_name_en", "company_code", "company_name", "quarters", "scores"]
@@ -597,7 +700,9 @@ def key_supervision_lists(engine: Engine, scope: Scope, filters: Filters,
                 for end in listed]
         return pd.DataFrame(rows, columns=[entity, "quarters", "scores"])
 
-    company_runs = runs(mark_key_supervision(everywhere, "company_id", rules), "company_id")
+    company_runs = runs(listed_with_history(
+        recent, lambda ids: company_quarters(engine, scope, None, rules, company_ids=ids),
+        "company_id", quarter, rules), "company_id")
     if _area_only(filters) is not None and not company_runs.empty:
         serving = companies_in_area(engine, scope, filters, period.first_month,
                                     period.last_month)
@@ -606,8 +711,12 @@ def key_supervision_lists(engine: Engine, scope: Scope, filters: Filters,
     company_list = company_runs.merge(names[["company_id", "code", "name"]], on="company_id",
                                       how="left").sort_values("code")[company_columns]
 
-    projects = project_quarters(engine, scope, filters, rules)
-    project_runs = runs(mark_key_supervision(projects, "estate_id", rules), "estate_id")
+    projects = listed_with_history(
+        project_quarters(engine, scope, filters, rules,
+                         (quarters_back(quarter, rules.key_supervision_quarters - 1), quarter)),
+        lambda ids: project_quarters(engine, scope, filters, rules, estate_ids=ids),
+        "estate_id", quarter, rules)
+    project_runs = runs(projects, "estate_id")
     latest_company = projects[projects["quarter"] == quarter].set_index("estate_id")["company_id"]
     project_runs["company_id"] = project_runs["estate_id"].map(latest_company)
     estates = estate_names(engine, scope, list(project_runs["estate_id"]))
