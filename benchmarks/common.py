@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import statistics
 import sys
 import threading
@@ -19,9 +18,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 VAR = ROOT / "var"
-#: The PostgreSQL server of the tests (tests/pg_support.py reads the same variable).
-PG_URL_VARIABLE = "DASHBOARD_TEST_PG_URL"
-DEFAULT_PG_URL = "postgresql+psycopg://dashboard:dashboard@127.0.0.1:5432/dashboard_test"
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -80,7 +76,9 @@ def pg_database(scale: str, fresh: bool) -> BenchDatabase:
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
-    base_url = os.environ.get(PG_URL_VARIABLE, DEFAULT_PG_URL)
+    from tests.pg_support import pg_base_url
+
+    base_url = pg_base_url()  # the PostgreSQL server of the tests
     name = f"bench_{scale}"
     admin = _pg_admin(base_url)
 
@@ -167,14 +165,12 @@ def served_app(db_url: str, log_name: str) -> Iterator[tuple[str, int]]:
     """A real ``streamlit run`` of the app against ``db_url`` (tests.browser_support's
     server); yields its base URL and the pid of the streamlit process.
 
-    The server's file watcher is off: a measured server must not reload modules when
-    someone edits the source meanwhile (a deployment does not watch its files either).
+    The server's file watcher is off (.streamlit/config.toml): a measured server does
+    not reload modules when someone edits the source meanwhile.
     """
     import psutil
 
     from tests.browser_support import streamlit_server
-
-    os.environ["STREAMLIT_SERVER_FILE_WATCHER_TYPE"] = "none"
 
     log = ROOT / "test-artifacts" / log_name
     with streamlit_server(db_url, log) as base:
