@@ -121,3 +121,22 @@ def area_clause(street_id_column, scope: Scope, filters: Filters | None = None) 
     if filters is not None and filters.street:
         conditions.append(street_id_column.in_(streets_with_codes({filters.street})))
     return and_(true(), *conditions)
+
+
+def district_area_clause(district_id_column, scope: Scope, filters: Filters | None = None
+                         ) -> ColumnElement:
+    """SQL condition restricting rows with ``district_id_column`` to scope ∩ filters, for
+    tables summed per district. Only for a scope and filters without streets (a street
+    cannot be told apart in such a table): raises ValueError otherwise."""
+    if scope.street_codes is not None or (filters is not None and filters.street):
+        raise ValueError("a per-district table cannot be restricted to streets")
+
+    def districts_with_codes(codes):
+        return select(district.c.id).where(district.c.code.in_(sorted(codes)))
+
+    conditions: list[ColumnElement] = []
+    if scope.district_codes is not None:
+        conditions.append(district_id_column.in_(districts_with_codes(scope.district_codes)))
+    if filters is not None and filters.district:
+        conditions.append(district_id_column.in_(districts_with_codes({filters.district})))
+    return and_(true(), *conditions)

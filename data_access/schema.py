@@ -326,6 +326,10 @@ project_quarter = Table(
     Column("households", Integer, nullable=False),
     Column("score", Float, nullable=False, comment="weighted assessment score 0-100"),
     Index("ix_project_quarter_street", "street_id", "quarter"),
+    # One quarter across the whole scope (the map's grades, key-supervision windows):
+    # covering, so such reads never touch the table.
+    Index("ix_project_quarter_quarter", "quarter", "street_id", "estate_id", "company_id",
+          "households", "score"),
 )
 
 #: Complaints flagged as repeats: same estate and category, received on a day at most 30
@@ -427,9 +431,79 @@ complaint_street_month = Table(
           *COMPLAINT_STREET_SUM_COLUMNS),
 )
 
+# --- roll-ups by district ------------------------------------------------------------
+# Company views grade every company of the viewer's scope; at province scale that is
+# hundreds of thousands of estate rows a read. These roll-ups hold the same sums per
+# company (or street) and district, a few per cent of the rows, and serve every read whose
+# scope and area are whole districts (leaders, district filters); reads of single streets
+# keep reading the estate-level tables. data_access.rollups fills them; the reads check
+# they give the very same frames (tests/test_rollups.py).
+
+#: ``estate_month`` summed per serving company, district and month (company-months only).
+company_district_month = Table(
+    "company_district_month",
+    metadata,
+    Column("company_id", Integer, primary_key=True),
+    Column("district_id", Integer, primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("estates", Integer, nullable=False),
+    Column("households", Integer, nullable=False),
+    Column("managed_estates", Integer, nullable=False),
+    Column("managed_households", Integer, nullable=False),
+    Column("unmanaged_estates", Integer, nullable=False),
+    Column("committee_estates", Integer, nullable=False),
+    *_sum_columns(),
+    Index("ix_company_district_month_month", "month", "district_id"),
+)
+
+#: ``project_quarter`` summed per company, district and quarter (projects with a company).
+company_district_quarter = Table(
+    "company_district_quarter",
+    metadata,
+    Column("company_id", Integer, primary_key=True),
+    Column("district_id", Integer, primary_key=True),
+    Column("quarter", String(7), primary_key=True),
+    Column("projects", Integer, nullable=False),
+    Column("score_weighted", Float, nullable=False, comment="Σ households × score"),
+    Column("score_weight", Integer, nullable=False, comment="Σ households"),
+    Index("ix_company_district_quarter_quarter", "quarter", "district_id"),
+)
+
+#: ``project_quarter`` summed per street and quarter (every project, with or without a
+#: company): the assessment scores of the KPI charts and which quarters were assessed.
+street_quarter = Table(
+    "street_quarter",
+    metadata,
+    Column("street_id", Integer, primary_key=True),
+    Column("quarter", String(7), primary_key=True),
+    Column("district_id", Integer, nullable=False),
+    Column("projects", Integer, nullable=False),
+    Column("score_weighted", Float, nullable=False, comment="Σ households × score"),
+    Column("score_weight", Integer, nullable=False, comment="Σ households"),
+    Index("ix_street_quarter_quarter", "quarter"),
+)
+
+#: ``complaint_street_month`` summed per district: the whole city's or a district's
+#: complaints charts read a sixteenth of the rows.
+complaint_district_month = Table(
+    "complaint_district_month",
+    metadata,
+    Column("dimension", String(16), primary_key=True),
+    Column("district_id", Integer, primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("group_code", String(64), primary_key=True),
+    *[Column(name, Integer, nullable=False, default=0) for name in COMPLAINT_STREET_SUM_COLUMNS],
+    Index("ix_complaint_district_month_month", "dimension", "month", "group_code",
+          "district_id", *COMPLAINT_STREET_SUM_COLUMNS),
+)
+
+ROLLUP_TABLES = (company_district_month, company_district_quarter, street_quarter,
+                 complaint_district_month)
+
 SUMMARY_TABLES = (month_calendar, estate_month, street_month, project_quarter,
                   complaint_repeat, complaint_month, complaint_street_month,
-                  project_dimension_quarter, trend_month)
+                  project_dimension_quarter, trend_month, *ROLLUP_TABLES)
 RAW_TABLES = (district, street, community, company, estate, contract, fee_month, survey,
               complaint, assessment, milestone, import_log, meta)
 

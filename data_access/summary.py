@@ -40,7 +40,7 @@ from sqlalchemy import (
     tuple_,
 )
 
-from data_access import complaints, grades, grading, trends
+from data_access import complaints, grades, grading, rollups, trends
 from data_access.loading import bulk_insert
 from data_access.periods import month_range, quarter_of_month
 from data_access.aggregates import estate_month_sums
@@ -368,6 +368,7 @@ def _rebuild(conn: Connection) -> RefreshResult:
         conn.execute(delete(table))
     for area in AREA_SUMMARIES:
         area.clear_summaries(conn)
+    rollups.clear_summaries(conn)
     span = data_range(conn)
     if span is None:
         return RefreshResult(full=True)
@@ -381,6 +382,7 @@ def _rebuild(conn: Connection) -> RefreshResult:
         bulk_insert(conn, project_quarter, projects)
     for area in AREA_SUMMARIES:
         area.refresh_summaries(conn)
+    rollups.refresh_summaries(conn)
     return RefreshResult(full=True)
 
 
@@ -398,6 +400,7 @@ _refresh_key = Table(
 )
 _ESTATE_MONTHS, _COMPLAINT_MONTHS, _STREET_MONTHS, _PROJECT_QUARTERS = (
     "estate_month", "complaint_month", "street_month", "project_quarter")
+_DISTRICT_MONTHS, _DISTRICT_QUARTERS = "district_month", "district_quarter"
 
 
 def _batches(values: list, size: int = 1_000) -> Iterator[list]:
@@ -450,6 +453,13 @@ def _street_months_of(conn: Connection, selected: KeyFilter) -> set[tuple[int, s
         .distinct()).all()))
 
 
+def _district_quarters_of(conn: Connection, selected: KeyFilter) -> set[tuple[int, str]]:
+    pq = project_quarter
+    return set(map(tuple, conn.execute(
+        select(pq.c.district_id, pq.c.quarter).where(selected(pq.c.estate_id, pq.c.quarter))
+        .distinct()).all()))
+
+
 def _refresh_changed(conn: Connection, changes: SummaryChanges, months: list[str],
                      estate_months: set[tuple[int, str]]) -> RefreshResult:
     """Recompute the summary rows ``changes`` reach (the month calendar is unchanged)."""
@@ -489,13 +499,25 @@ def _refresh_changed(conn: Connection, changes: SummaryChanges, months: list[str
         project_quarters.update(map(tuple, conn.execute(
             select(assessment.c.estate_id, assessment.c.quarter).distinct()
             .where(assessment.c.estate_id.in_(batch))).all()))
+    district_quarters: set[tuple[int, str]] = set()
     if project_quarters:
         pq_selected = _store_keys(conn, _PROJECT_QUARTERS, project_quarters)
+        district_quarters = _district_quarters_of(conn, pq_selected)  # before the change
         conn.execute(delete(project_quarter).where(pq_selected(project_quarter.c.estate_id,
                                                                project_quarter.c.quarter)))
         projects = _project_quarter_rows(conn, pq_selected)
         if not projects.empty:
             bulk_insert(conn, project_quarter, projects)
         grades.refresh_summaries(conn, pq_selected)
+        district_quarters |= _district_quarters_of(conn, pq_selected)
+    district_of = dict(conn.execute(select(street.c.id, street.c.district_id)).all())
+    district_months = {(district_of[s], m) for s, m in street_months}
+    if district_months or district_quarters:
+        rollups.refresh_summaries(
+            conn,
+            _store_keys(conn, _DISTRICT_MONTHS, district_months) if district_months else None,
+            _store_keys(conn, _DISTRICT_QUARTERS, district_quarters)
+            if district_quarters else None,
+            everything=False)
     return RefreshResult(full=False, street_months=frozenset(street_months),
                          project_quarters=frozenset(project_quarters))

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, text, update
 
+from data_access import rollups
 from data_access.demo import build_demo
 from data_access.engine import make_engine
 from data_access.importing import export_table, import_files
@@ -26,6 +27,7 @@ from data_access.loading import bulk_insert, derive_complaint_fields
 from data_access.schema import (
     SUMMARY_TABLES,
     company,
+    company_district_month,
     complaint,
     complaint_month,
     complaint_repeat,
@@ -38,6 +40,7 @@ from data_access.schema import (
     project_quarter,
     street,
     street_month,
+    street_quarter,
     trend_month,
 )
 from data_access.summary import SummaryChanges, refresh_summaries
@@ -176,6 +179,9 @@ class Sentinels:
             for table, _, condition, originals in self.planted:
                 conn.execute(delete(table).where(condition))
                 conn.execute(insert(table), originals)
+            # The district roll-ups sum the tables above: a refresh in the test rightly
+            # recomputed the planted rows' district and read the -1 of a sentinel there.
+            rollups.refresh_summaries(conn)
 
 
 def plant_everywhere_but(engine: Engine, street_id: int, estate_id: int) -> Sentinels:
@@ -211,6 +217,24 @@ def plant_everywhere_but(engine: Engine, street_id: int, estate_id: int) -> Sent
     sentinels.plant(project_dimension_quarter, "households", estate_id=estate_id,
                     quarter=quarter)
     sentinels.drop_repeat(repeat_elsewhere)
+    with engine.connect() as conn:
+        own_district = select(street.c.district_id).where(
+            street.c.id == street_id).scalar_subquery()
+        company_elsewhere = conn.execute(
+            select(company_district_month.c.company_id, company_district_month.c.district_id)
+            .where(company_district_month.c.district_id != own_district,
+                   company_district_month.c.month == MONTH)
+            .order_by(company_district_month.c.company_id).limit(1)).one()
+        graded_elsewhere = conn.execute(
+            select(street_quarter.c.street_id, street_quarter.c.district_id)
+            .where(street_quarter.c.district_id != own_district,
+                   street_quarter.c.quarter == quarter)
+            .order_by(street_quarter.c.street_id).limit(1)).one()
+    sentinels.plant(company_district_month, "households", month=MONTH,
+                    company_id=company_elsewhere.company_id,
+                    district_id=company_elsewhere.district_id)
+    sentinels.plant(street_quarter, "projects", street_id=graded_elsewhere.street_id,
+                    quarter=quarter)
     return sentinels
 
 
