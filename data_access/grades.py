@@ -30,7 +30,11 @@ compared with the highest tier its grade in the period supports; a higher tier i
 mismatch with gap = fee tier − supported tier.
 
 Queries read summary tables only (project_quarter, project_dimension_quarter,
-estate_month, complaint_month) and apply the viewer's scope with ``area_clause``.
+estate_month, complaint_month) and apply the viewer's scope with ``area_clause``. When
+scope ∩ area is whole districts (:func:`rollups.serves`), the company sums come from the
+district roll-ups instead (company_district_quarter, company_district_month,
+street_quarter): the same sums from a few per cent of the rows. The readers take
+``rollup=False`` to read the estate-level tables, which tests compare them with.
 """
 
 from __future__ import annotations
@@ -44,17 +48,18 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Engine, and_, case, delete, func, select
 
-from data_access import grading
+from data_access import grading, rollups
 from data_access import metrics as metric_registry
 from data_access.filters import Filters, Scope, area_clause
 from data_access.loading import bulk_insert
 from data_access.periods import Period, quarter_of_month
-from data_access.queries import components_by_bucket
 from data_access.aggregates import estate_month_sums
 from data_access.schema import (
     ASSESSMENT_DIMENSIONS,
     assessment,
     company,
+    company_district_month,
+    company_district_quarter,
     complaint_month,
     district,
     estate,
@@ -62,6 +67,7 @@ from data_access.schema import (
     project_dimension_quarter,
     project_quarter,
     street,
+    street_quarter,
 )
 
 # --- summary refresh (called by data_access.summary.refresh_summaries) ---------------------
@@ -139,16 +145,28 @@ def _area_only(filters: Filters | None) -> Filters | None:
     return filters if filters is not None and (filters.district or filters.street) else None
 
 
+def _quarter_range(column, quarters: tuple[str | None, str | None]) -> list[ColumnElement]:
+    first, last = quarters
+    return [*([column >= first] if first else []), *([column <= last] if last else [])]
+
+
+def _from_rollups(scope: Scope, filters: Filters | None, rollup: bool) -> bool:
+    return rollup and rollups.serves(scope, _area_only(filters))
+
+
 def _frame(engine: Engine, statement, columns: list[str]) -> pd.DataFrame:
-    # Plain tuples and the result's keys: a frame built from row mappings (or Row
-    # objects, which pandas probes attribute by attribute) costs tens of microseconds a
-    # row — a third of a second for the city's project-quarters. ``all()`` fetches in
-    # one driver call; iterating the result would fetch row by row.
+    """The rows of ``statement`` as a frame (``columns`` name them when there are none).
+
+    Straight from the driver's cursor: these reads return numbers and text, which
+    SQLAlchemy would pass through unchanged, and its Row objects (let alone row mappings,
+    which cost tens of microseconds a row) take half the time of a read of the province's
+    project-quarters. ``fetchall`` gets them in one driver call.
+    """
     with engine.connect() as conn:
         result = conn.execute(statement)
         keys = list(result.keys())
-        rows = [tuple(row) for row in result.all()]
-    return pd.DataFrame(rows, columns=columns) if not rows else pd.DataFrame(rows, columns=keys)
+        rows = result.cursor.fetchall()
+    return pd.DataFrame.from_records(rows, columns=keys if rows else columns)
 
 
 def _registry_metrics(components: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
@@ -192,54 +210,69 @@ def company_id_of(engine: Engine, code: str) -> int | None:
 
 def company_quarters(engine: Engine, scope: Scope, filters: Filters | None = None,
                      rules: grading.GradingRules | None = None,
-                     quarters: tuple[str, str] | None = None,
-                     company_ids: list[int] | None = None) -> pd.DataFrame:
+                     quarters: tuple[str | None, str | None] | None = None,
+                     company_ids: list[int] | None = None, rollup: bool = True
+                     ) -> pd.DataFrame:
     """Score and grade of every company (only ``company_ids`` when given) in every
     assessed quarter (scope ∩ area; only the quarters from ``quarters[0]`` to
-    ``quarters[1]`` when given).
+    ``quarters[1]`` when given, either bound None for open).
 
     Columns: company_id, quarter, projects, score_weighted, score_weight, score, grade.
     """
     rules = rules or grading.load_rules()
-    pq = project_quarter
-    conditions = [pq.c.company_id.is_not(None),
-                  area_clause(pq.c.street_id, scope, _area_only(filters))]
+    if _from_rollups(scope, filters, rollup):
+        cq = company_district_quarter
+        conditions = [rollups.area_condition(cq.c.district_id, scope, _area_only(filters))]
+        sums = [func.sum(cq.c.projects), func.sum(cq.c.score_weighted),
+                func.sum(cq.c.score_weight)]
+    else:
+        cq = project_quarter
+        conditions = [cq.c.company_id.is_not(None),
+                      area_clause(cq.c.street_id, scope, _area_only(filters))]
+        sums = [func.count(), func.sum(cq.c.households * cq.c.score),
+                func.sum(cq.c.households)]
     if quarters is not None:
-        conditions += [pq.c.quarter >= quarters[0], pq.c.quarter <= quarters[1]]
+        conditions += _quarter_range(cq.c.quarter, quarters)
     if company_ids is not None:
-        conditions.append(pq.c.company_id.in_(company_ids))
-    statement = (select(pq.c.company_id, pq.c.quarter,
-                        func.count().label("projects"),
-                        func.sum(pq.c.households * pq.c.score).label("score_weighted"),
-                        func.sum(pq.c.households).label("score_weight"))
+        conditions.append(cq.c.company_id.in_(company_ids))
+    statement = (select(cq.c.company_id, cq.c.quarter,
+                        *[sum_.label(name) for sum_, name in zip(
+                            sums, ("projects", "score_weighted", "score_weight"))])
                  .where(and_(*conditions))
-                 .group_by(pq.c.company_id, pq.c.quarter)
-                 .order_by(pq.c.company_id, pq.c.quarter))
+                 .group_by(cq.c.company_id, cq.c.quarter)
+                 .order_by(cq.c.company_id, cq.c.quarter))
     frame = _frame(engine, statement, ["company_id", "quarter", "projects", "score_weighted",
                                        "score_weight"])
     return _score_metrics(frame, rules)
 
 
 def latest_assessed_quarters(engine: Engine, scope: Scope, filters: Filters | None,
-                             last: str, count: int) -> list[str]:
-    """The latest ``count`` quarters up to ``last`` in which a company was assessed in
-    scope ∩ area, oldest first."""
-    pq = project_quarter
-    statement = (select(pq.c.quarter).distinct()
-                 .where(and_(pq.c.company_id.is_not(None), pq.c.quarter <= last,
-                             area_clause(pq.c.street_id, scope, _area_only(filters))))
-                 .order_by(pq.c.quarter.desc()).limit(count))
+                             last: str | None = None, count: int | None = None,
+                             rollup: bool = True) -> list[str]:
+    """The latest ``count`` quarters (all when None) up to ``last`` (the latest when
+    None) in which a company was assessed in scope ∩ area, oldest first."""
+    if _from_rollups(scope, filters, rollup):
+        table = company_district_quarter
+        conditions = [rollups.area_condition(table.c.district_id, scope, _area_only(filters))]
+    else:
+        table = project_quarter
+        conditions = [table.c.company_id.is_not(None),
+                      area_clause(table.c.street_id, scope, _area_only(filters))]
+    if last is not None:
+        conditions.append(table.c.quarter <= last)
+    statement = (select(table.c.quarter).distinct().where(and_(*conditions))
+                 .order_by(table.c.quarter.desc()).limit(count))
     with engine.connect() as conn:
         return sorted(row[0] for row in conn.execute(statement))
 
 
 def project_quarters(engine: Engine, scope: Scope, filters: Filters | None = None,
                      rules: grading.GradingRules | None = None,
-                     quarters: tuple[str, str] | None = None,
+                     quarters: tuple[str | None, str | None] | None = None,
                      estate_ids: list[int] | None = None) -> pd.DataFrame:
     """Score and grade of every project (estate; only ``estate_ids`` when given) in every
     assessed quarter (only the quarters from ``quarters[0]`` to ``quarters[1]`` when
-    given).
+    given, either bound None for open).
 
     Columns: estate_id, quarter, company_id, households, score_weighted, score_weight,
     score, grade.
@@ -248,7 +281,7 @@ def project_quarters(engine: Engine, scope: Scope, filters: Filters | None = Non
     pq = project_quarter
     conditions = [area_clause(pq.c.street_id, scope, _area_only(filters))]
     if quarters is not None:
-        conditions += [pq.c.quarter >= quarters[0], pq.c.quarter <= quarters[1]]
+        conditions += _quarter_range(pq.c.quarter, quarters)
     if estate_ids is not None:
         conditions.append(pq.c.estate_id.in_(estate_ids))
     statement = (select(pq.c.estate_id, pq.c.quarter, pq.c.company_id, pq.c.households,
@@ -328,14 +361,21 @@ def last_assessed_quarter(graded: pd.DataFrame, period: Period) -> str | None:
 # --- red and black list -----------------------------------------------------------------------
 
 
-def overdue_by_company_year(engine: Engine, scope: Scope, year: int | None = None
+def overdue_by_company_year(engine: Engine, scope: Scope, year: int | None = None,
+                            company_ids: list[int] | None = None, rollup: bool = True
                             ) -> pd.DataFrame:
     """Complaints and complaints answered on time per company and year (estate_month;
-    only ``year`` when given): company_id, year, complaints, complaints_on_time, overdue,
-    overdue_share (share of complaints not answered by their deadline; 0 when there were
-    none)."""
-    em = estate_month
-    conditions = [em.c.company_id.is_not(None), area_clause(em.c.street_id, scope)]
+    only ``year`` and ``company_ids`` when given): company_id, year, complaints,
+    complaints_on_time, overdue, overdue_share (share of complaints not answered by their
+    deadline; 0 when there were none)."""
+    if _from_rollups(scope, None, rollup):
+        em = company_district_month
+        conditions = [rollups.area_condition(em.c.district_id, scope)]
+    else:
+        em = estate_month
+        conditions = [em.c.company_id.is_not(None), area_clause(em.c.street_id, scope)]
+    if company_ids is not None:
+        conditions.append(em.c.company_id.in_(company_ids))
     if year is not None:
         # by month, not by the year column (the month's first four digits): estate_month
         # is indexed on month
@@ -362,12 +402,15 @@ def overdue_shares(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def yearly_lists(graded: pd.DataFrame, overdue: pd.DataFrame,
-                 rules: grading.GradingRules | None = None) -> pd.DataFrame:
+                 rules: grading.GradingRules | None = None,
+                 assessed_quarters: list[str] | None = None) -> pd.DataFrame:
     """Red/black list decision of every company and year.
 
     ``graded``: company quarters (company_id, quarter, score_weighted, score_weight,
     grade); ``overdue``: company_id, year, complaints, overdue, overdue_share. A year's
-    assessed quarters are those in which any company in ``graded`` was assessed.
+    assessed quarters are ``assessed_quarters`` in that year; by default those in which
+    any company in ``graded`` was assessed (so ``graded`` of a few companies needs the
+    quarters of all of them passed in).
 
     Columns: company_id, year, quarters (assessed in the year), graded_quarters,
     excellent_quarters, unqualified_quarters (list of quarter keys), key_supervision_end,
@@ -382,7 +425,9 @@ def yearly_lists(graded: pd.DataFrame, overdue: pd.DataFrame,
         return pd.DataFrame(columns=columns)
     marked = mark_key_supervision(graded, "company_id", rules)
     marked["year"] = marked["quarter"].str[:4].astype(int)
-    by_year = marked.groupby("year")["quarter"]
+    quarters = pd.Series(sorted(set(marked["quarter"] if assessed_quarters is None
+                                    else assessed_quarters)), dtype=object)
+    by_year = quarters.groupby(quarters.str[:4].astype(int))
     assessed = pd.DataFrame({"nunique": by_year.nunique(), "max": by_year.max()})
     marked["excellent"] = marked["grade"] == "excellent"
     marked["graded"] = marked["grade"].notna()
@@ -420,13 +465,17 @@ def yearly_lists(graded: pd.DataFrame, overdue: pd.DataFrame,
 
 
 def companies_in_area(engine: Engine, scope: Scope, filters: Filters | None,
-                      first_month: str, last_month: str) -> set[int]:
+                      first_month: str, last_month: str, rollup: bool = True) -> set[int]:
     """Companies serving an estate in scope ∩ area in any month of the range."""
-    em = estate_month
+    if _from_rollups(scope, filters, rollup):
+        em = company_district_month
+        area = rollups.area_condition(em.c.district_id, scope, _area_only(filters))
+    else:
+        em = estate_month
+        area = and_(em.c.company_id.is_not(None),
+                    area_clause(em.c.street_id, scope, _area_only(filters)))
     statement = (select(em.c.company_id).distinct()
-                 .where(and_(em.c.company_id.is_not(None),
-                             area_clause(em.c.street_id, scope, _area_only(filters)),
-                             em.c.month >= first_month, em.c.month <= last_month)))
+                 .where(and_(area, em.c.month >= first_month, em.c.month <= last_month)))
     with engine.connect() as conn:
         return {row[0] for row in conn.execute(statement)}
 
@@ -460,8 +509,8 @@ def red_black_list(engine: Engine, scope: Scope, year: int, filters: Filters | N
 
 def list_years(engine: Engine, scope: Scope) -> list[int]:
     """Years with any project assessment in scope, latest first."""
-    pq = project_quarter
-    statement = select(pq.c.quarter).distinct().where(area_clause(pq.c.street_id, scope))
+    sq = street_quarter
+    statement = select(sq.c.quarter).distinct().where(area_clause(sq.c.street_id, scope))
     with engine.connect() as conn:
         quarters = [row[0] for row in conn.execute(statement)]
     return sorted({int(q[:4]) for q in quarters}, reverse=True)
@@ -470,26 +519,60 @@ def list_years(engine: Engine, scope: Scope) -> list[int]:
 # --- league table -----------------------------------------------------------------------------
 
 
-def company_monthly_sums(engine: Engine, scope: Scope, filters: Filters | None,
-                         first_month: str, last_month: str) -> pd.DataFrame:
-    """estate_month sums per month and company (the serving company of each estate-month)
-    in scope ∩ area: the columns :func:`queries.components_by_bucket` folds."""
-    em = estate_month
-    sums = {
-        **estate_month_sums((
-            "households_billed", "households_paid", "complaints", "complaints_on_time",
-            "complaints_resolved", "respondents_month", "satisfied_month",
-            "respondents_quarter", "satisfied_quarter", "respondents_year",
-            "satisfied_year")),
-    }
-    statement = (select(em.c.month, em.c.company_id,
-                        *[expr.label(name) for name, expr in sums.items()])
-                 .where(and_(em.c.company_id.is_not(None),
-                             area_clause(em.c.street_id, scope, _area_only(filters)),
-                             em.c.month >= first_month, em.c.month <= last_month))
-                 .group_by(em.c.month, em.c.company_id)
-                 .order_by(em.c.month, em.c.company_id))
-    return _frame(engine, statement, ["month", "company_id", *sums])
+#: Stocks of a league row: counted at the period's last month with data.
+_STOCKS = ("estates", "households", "managed_estates", "managed_households",
+           "unmanaged_estates", "committee_estates")
+_FLOWS = ("households_billed", "households_paid", "complaints", "complaints_on_time",
+          "complaints_resolved")
+
+
+def company_period_components(engine: Engine, scope: Scope, filters: Filters,
+                              rollup: bool = True) -> tuple[pd.DataFrame, str | None, int]:
+    """Metric components per company (the serving company of each estate-month) over the
+    filters' period in scope ∩ area, as :func:`queries.components_by_bucket` folds them
+    for one bucket: flows and ``household_months`` summed, survey sums of the spans that
+    fit the period's kind, ``first_month``/``last_month``/``months`` of the company's
+    months; stocks at the period's last month with data (0 for a company not serving
+    then). Summed in SQL: a province's company-months are tens of thousands of rows.
+
+    Returns (components, last month with data or None, months with data).
+    """
+    period = filters.period_obj
+    if _from_rollups(scope, filters, rollup):
+        em = company_district_month
+        area = rollups.area_condition(em.c.district_id, scope, _area_only(filters))
+        stock_sums = {name: func.sum(em.c[name]) for name in _STOCKS}
+    else:
+        em = estate_month
+        area = and_(em.c.company_id.is_not(None),
+                    area_clause(em.c.street_id, scope, _area_only(filters)))
+        stock_sums = estate_month_sums(())
+    in_period = and_(area, em.c.month >= period.first_month, em.c.month <= period.last_month)
+    spans = [span for span in ("month", "quarter", "year") if period.contains_span(span)]
+    flows = {**{name: func.sum(em.c[name]) for name in _FLOWS},
+             "respondents": sum(func.sum(em.c[f"respondents_{span}"]) for span in spans),
+             "satisfied": sum(func.sum(em.c[f"satisfied_{span}"]) for span in spans),
+             "household_months": func.sum(em.c.households),
+             "first_month": func.min(em.c.month), "last_month": func.max(em.c.month),
+             "months": func.count(em.c.month.distinct())}
+    with engine.connect() as conn:
+        months, last_month = conn.execute(
+            select(func.count(em.c.month.distinct()), func.max(em.c.month)).where(in_period)
+        ).one()
+    if not months:
+        return pd.DataFrame(columns=["company_id", *flows, *_STOCKS]), None, 0
+    components = _frame(engine, select(em.c.company_id, *[v.label(k) for k, v in flows.items()])
+                        .where(in_period).group_by(em.c.company_id)
+                        .order_by(em.c.company_id), ["company_id", *flows])
+    stocks = _frame(engine, select(em.c.company_id,
+                                   *[v.label(k) for k, v in stock_sums.items()])
+                    .where(and_(area, em.c.month == last_month)).group_by(em.c.company_id),
+                    ["company_id", *_STOCKS]).set_index("company_id")
+    numeric = [name for name in flows if name not in ("first_month", "last_month")]
+    components[numeric] = components[numeric].astype(float)
+    components[list(_STOCKS)] = (stocks[list(_STOCKS)].reindex(components["company_id"])
+                                 .fillna(0).astype(float).to_numpy())
+    return components, str(last_month), int(months)
 
 
 @dataclass(frozen=True)
@@ -523,23 +606,12 @@ def league(engine: Engine, scope: Scope, filters: Filters,
     """
     rules = rules or grading.load_rules()
     period = filters.period_obj
-    monthly = company_monthly_sums(engine, scope, filters, period.first_month,
-                                   period.last_month)
+    components, last_month, months = company_period_components(engine, scope, filters)
     empty = League(pd.DataFrame(columns=["company_id", "code", "name", "estates", "households",
                                          "score", "grade", "rank", "eligible"]),
                    None, None, None, 0, {})
-    if monthly.empty:
+    if last_month is None:
         return empty
-    last_month = str(monthly["month"].max())
-    months = int(monthly["month"].nunique())
-    components = components_by_bucket(monthly, period.kind, ("company_id",))
-    components = components.drop(columns=["bucket"])
-    # stocks: estates served at the period's last month with data (0 if none by then)
-    at_end = monthly[monthly["month"] == last_month].set_index("company_id")
-    stocks = ["estates", "households", "managed_estates", "managed_households",
-              "unmanaged_estates", "committee_estates"]
-    components[stocks] = (at_end[stocks].reindex(components["company_id"]).fillna(0)
-                          .astype(float).to_numpy())
 
     first_q, last_q = quarters_of(period)
     # only the quarters the scores and the trend read
@@ -700,8 +772,10 @@ def key_supervision_lists(engine: Engine, scope: Scope, filters: Filters,
                 for end in listed]
         return pd.DataFrame(rows, columns=[entity, "quarters", "scores"])
 
+    # runs end at ``quarter``: the listed entities' history after it changes none
     company_runs = runs(listed_with_history(
-        recent, lambda ids: company_quarters(engine, scope, None, rules, company_ids=ids),
+        recent, lambda ids: company_quarters(engine, scope, None, rules, (None, quarter),
+                                             company_ids=ids),
         "company_id", quarter, rules), "company_id")
     if _area_only(filters) is not None and not company_runs.empty:
         serving = companies_in_area(engine, scope, filters, period.first_month,
@@ -714,7 +788,8 @@ def key_supervision_lists(engine: Engine, scope: Scope, filters: Filters,
     projects = listed_with_history(
         project_quarters(engine, scope, filters, rules,
                          (quarters_back(quarter, rules.key_supervision_quarters - 1), quarter)),
-        lambda ids: project_quarters(engine, scope, filters, rules, estate_ids=ids),
+        lambda ids: project_quarters(engine, scope, filters, rules, (None, quarter),
+                                     estate_ids=ids),
         "estate_id", quarter, rules)
     project_runs = runs(projects, "estate_id")
     latest_company = projects[projects["quarter"] == quarter].set_index("estate_id")["company_id"]
@@ -751,12 +826,15 @@ def estate_names(engine: Engine, scope: Scope, estate_ids: list[int]) -> pd.Data
 
 
 def estate_period_scores(engine: Engine, scope: Scope, filters: Filters,
-                         rules: grading.GradingRules | None = None) -> pd.DataFrame:
-    """Each assessed estate's score and grade over the quarters of the filters' period
-    (the registry's assessment score on its project-quarters), with the company of its
-    latest quarter: estate_id, company_id, quarters, score, grade."""
+                         rules: grading.GradingRules | None = None,
+                         estate_ids: list[int] | None = None) -> pd.DataFrame:
+    """Each assessed estate's (only ``estate_ids``' when given) score and grade over the
+    quarters of the filters' period (the registry's assessment score on its
+    project-quarters), with the company of its latest quarter: estate_id, company_id,
+    quarters, score, grade."""
     rules = rules or grading.load_rules()
-    projects = project_quarters(engine, scope, filters, rules, quarters_of(filters.period_obj))
+    projects = project_quarters(engine, scope, filters, rules, quarters_of(filters.period_obj),
+                                estate_ids)
     if projects.empty:
         return pd.DataFrame(columns=["estate_id", "company_id", "quarters", "score", "grade"])
     ordered = projects.sort_values(["estate_id", "quarter"])
@@ -771,6 +849,13 @@ def estate_period_scores(engine: Engine, scope: Scope, filters: Filters,
                                          "grade"]]
 
 
+def _map_distinct(values: pd.Series, function: Callable) -> pd.Series:
+    """``values.map(function)``, calling ``function`` once per distinct value (a province
+    has 20,000 estates and a few hundred distinct fees)."""
+    distinct = values.drop_duplicates()
+    return values.map(dict(zip(distinct, map(function, distinct))))
+
+
 def quality_price(scored: pd.DataFrame, rules: grading.GradingRules | None = None
                   ) -> pd.DataFrame:
     """Fee tier, supported tier and gap of estates with ``fee``, ``score`` and ``grade``.
@@ -781,17 +866,18 @@ def quality_price(scored: pd.DataFrame, rules: grading.GradingRules | None = Non
     """
     rules = rules or grading.load_rules()
     frame = scored.copy()
-    frame["fee_tier"] = frame["fee"].map(
-        lambda f: rules.fee_tier(None if pd.isna(f) else float(f)))
-    frame["supported_tier"] = frame["grade"].map(rules.supported_tier)
+    frame["fee_tier"] = _map_distinct(
+        frame["fee"], lambda f: rules.fee_tier(None if pd.isna(f) else float(f)))
+    frame["supported_tier"] = _map_distinct(frame["grade"], rules.supported_tier)
     frame["gap"] = frame["fee_tier"] - frame["supported_tier"]
-    frame["required_grade"] = frame["fee_tier"].map(
+    frame["required_grade"] = _map_distinct(
+        frame["fee_tier"],
         lambda tier: None if pd.isna(tier) else rules.grade_for_tier(int(tier)))
     frame["points_short"] = [
         (rules.threshold(required) - score) if required and not pd.isna(score) else np.nan
         for required, score in zip(frame["required_grade"], frame["score"])]
-    frame["fee_ceiling"] = frame["supported_tier"].map(
-        lambda tier: np.nan if pd.isna(tier) else (rules.tier_range(int(tier))[1] or np.nan))
+    frame["fee_ceiling"] = _map_distinct(
+        frame["supported_tier"], lambda tier: np.nan if pd.isna(tier) else (rules.tier_range(int(tier))[1] or np.nan))
     return frame
 
 
@@ -811,11 +897,17 @@ def mismatches(engine: Engine, scope: Scope, filters: Filters,
     scored = estate_period_scores(engine, scope, filters, rules)
     if scored.empty:
         return pd.DataFrame(columns=columns), 0
-    frame = scored.merge(estate_names(engine, scope, list(scored["estate_id"])),
-                         on="estate_id", how="inner")
+    fees = _frame(engine, select(estate.c.id.label("estate_id"),
+                                 estate.c.fee_yuan_m2_month.label("fee"))
+                  .where(area_clause(estate.c.street_id, scope, _area_only(filters))),
+                  ["estate_id", "fee"])
+    frame = scored.merge(fees, on="estate_id", how="inner")
     total = len(frame)
     frame = quality_price(frame, rules)
-    frame = frame[frame["gap"] > 0]
+    # names only of the mismatched few
+    frame = frame[frame["gap"] > 0].drop(columns="fee").merge(
+        estate_names(engine, scope, list(frame.loc[frame["gap"] > 0, "estate_id"])),
+        on="estate_id", how="inner")
     names = companies(engine)[["company_id", "code", "name"]].rename(
         columns={"code": "company_code", "name": "company_name"})
     frame = frame.merge(names, on="company_id", how="left")
@@ -854,7 +946,8 @@ def company_estates(engine: Engine, scope: Scope, company_id: int, filters: Filt
     columns = ["estate_id", "estate_code", "estate_name", "street_name", "street_name_en",
                "district_code", "households", "fee", "longitude", "latitude"]
     frame = _frame(engine, statement, columns)
-    scores = estate_period_scores(engine, scope, Filters(period.key), rules)
+    scores = estate_period_scores(engine, scope, Filters(period.key), rules,
+                                  [int(i) for i in frame["estate_id"]])
     scores = scores[scores["company_id"] == company_id][["estate_id", "score", "grade"]]
     frame = frame.merge(scores, on="estate_id", how="left")
     if frame.empty:
@@ -971,12 +1064,13 @@ def company_history(engine: Engine, scope: Scope, company_id: int,
     years: the company's rows of :func:`yearly_lists` (newest first).
     """
     rules = rules or grading.load_rules()
-    everywhere = company_quarters(engine, scope, None, rules)
-    marked = mark_key_supervision(everywhere, "company_id", rules)
-    quarters = marked[marked["company_id"] == company_id][
-        ["quarter", "score", "grade", "unqualified_run", "key_supervision"]]
-    years = yearly_lists(everywhere, overdue_by_company_year(engine, scope), rules)
-    years = years[years["company_id"] == company_id]
+    # A company's runs and lists depend on its own quarters and on which quarters anyone
+    # in scope was assessed in: read just those, not every company's history.
+    own = company_quarters(engine, scope, None, rules, company_ids=[company_id])
+    marked = mark_key_supervision(own, "company_id", rules)
+    quarters = marked[["quarter", "score", "grade", "unqualified_run", "key_supervision"]]
+    years = yearly_lists(own, overdue_by_company_year(engine, scope, company_ids=[company_id]),
+                         rules, latest_assessed_quarters(engine, scope, None))
     return (quarters.sort_values("quarter", ascending=False).reset_index(drop=True),
             years.sort_values("year", ascending=False).reset_index(drop=True))
 
