@@ -23,9 +23,9 @@ from data_access.schema import (
     meta,
     milestone,
     month_calendar,
-    project_quarter,
     street,
     street_month,
+    street_quarter,
 )
 from data_access.workdays import uncovered_years
 
@@ -151,18 +151,19 @@ def monthly_sums(engine: Engine, scope: Scope, filters: Filters | None, first_mo
 
 def quarterly_scores(engine: Engine, scope: Scope, filters: Filters | None, first_quarter: str,
                      last_quarter: str, breakdown: Breakdown = None) -> pd.DataFrame:
-    """Σ households × score and Σ households of assessed projects per quarter [and group]."""
-    pq = project_quarter
+    """Σ households × score and Σ households of assessed projects per quarter [and group]
+    (from ``street_quarter``, which holds those sums per street)."""
+    sq = street_quarter
     group = _group_column(breakdown)
-    keys = [pq.c.quarter] + ([group] if group is not None else [])
-    source = pq.join(street, street.c.id == pq.c.street_id).join(
-        district, district.c.id == pq.c.district_id)
+    keys = [sq.c.quarter] + ([group] if group is not None else [])
+    source = sq.join(street, street.c.id == sq.c.street_id).join(
+        district, district.c.id == sq.c.district_id)
     statement = (select(*keys,
-                        func.sum(pq.c.households * pq.c.score).label("score_weighted"),
-                        func.sum(pq.c.households).label("score_weight"))
+                        func.sum(sq.c.score_weighted).label("score_weighted"),
+                        func.sum(sq.c.score_weight).label("score_weight"))
                  .select_from(source)
-                 .where(and_(area_clause(pq.c.street_id, scope, filters),
-                             pq.c.quarter >= first_quarter, pq.c.quarter <= last_quarter))
+                 .where(and_(area_clause(sq.c.street_id, scope, filters),
+                             sq.c.quarter >= first_quarter, sq.c.quarter <= last_quarter))
                  .group_by(*keys).order_by(*keys))
     with engine.connect() as conn:
         frame = pd.DataFrame(conn.execute(statement).mappings().all())
