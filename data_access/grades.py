@@ -46,7 +46,18 @@ from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, Engine, and_, case, delete, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Integer,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    select,
+)
 
 from data_access import grading, rollups
 from data_access import metrics as metric_registry
@@ -273,12 +284,10 @@ def latest_assessed_quarters(engine: Engine, scope: Scope, filters: Filters | No
 def project_quarters(engine: Engine, scope: Scope, filters: Filters | None = None,
                      rules: grading.GradingRules | None = None,
                      quarters: tuple[str | None, str | None] | None = None,
-                     estate_ids: list[int] | None = None,
-                     unqualified_only: bool = False) -> pd.DataFrame:
+                     estate_ids: list[int] | None = None) -> pd.DataFrame:
     """Score and grade of every project (estate; only ``estate_ids`` when given) in every
     assessed quarter (only the quarters from ``quarters[0]`` to ``quarters[1]`` when
-    given, either bound None for open; with ``unqualified_only`` only the project-quarters
-    graded 不合格 — for key supervision, which looks at nothing else).
+    given, either bound None for open).
 
     Columns: estate_id, quarter, company_id, households, score_weighted, score_weight,
     score, grade.
@@ -290,10 +299,6 @@ def project_quarters(engine: Engine, scope: Scope, filters: Filters | None = Non
         conditions += _quarter_range(pq.c.quarter, quarters)
     if estate_ids is not None:
         conditions.append(pq.c.estate_id.in_(estate_ids))
-    if unqualified_only:
-        # A margin above the threshold: the grade below is computed from households ×
-        # score ÷ households, which may differ from the stored score in the last bit.
-        conditions.append(pq.c.score < rules.qualified_from + _SCORE_MARGIN)
     statement = (select(pq.c.estate_id, pq.c.quarter, pq.c.company_id, pq.c.households,
                         (pq.c.households * pq.c.score).label("score_weighted"),
                         pq.c.households.label("score_weight"))
@@ -301,10 +306,52 @@ def project_quarters(engine: Engine, scope: Scope, filters: Filters | None = Non
                  .order_by(pq.c.estate_id, pq.c.quarter))
     frame = _frame(engine, statement, ["estate_id", "quarter", "company_id", "households",
                                        "score_weighted", "score_weight"])
-    frame = _score_metrics(frame, rules)
-    if unqualified_only:
-        frame = frame[frame["grade"] == "unqualified"].reset_index(drop=True)
-    return frame
+    return _score_metrics(frame, rules)
+
+
+def _quarter_number(quarter_column) -> ColumnElement:
+    """2024-Q1 → 2024 × 4 + 1 in SQL: consecutive quarters differ by one."""
+    return (cast(func.substr(quarter_column, 1, 4), Integer) * 4
+            + cast(func.substr(quarter_column, 7, 1), Integer))
+
+
+def project_runs_at(engine: Engine, scope: Scope, filters: Filters | None, quarter: str,
+                    rules: grading.GradingRules | None = None) -> pd.DataFrame:
+    """The project-quarters of every run of 不合格 quarters that ends at ``quarter``, one
+    per project graded 不合格 then (scope ∩ area), as :func:`project_quarters` gives
+    them (with a few more rows: see below).
+
+    Only those rows decide key supervision in ``quarter``: the run is cut out in SQL
+    ("gaps and islands": quarter number − row number is constant along consecutive
+    quarters), a few per cent of the projects' history. SQL picks scores below the 合格
+    threshold plus a hair (:data:`_SCORE_MARGIN`): the grade computed afterwards from
+    households × score ÷ households may differ from the stored score in the last bit,
+    so a run SQL finds may hold a row graded 合格 — :func:`mark_key_supervision` breaks
+    it there as it should.
+    """
+    rules = rules or grading.load_rules()
+    pq = project_quarter
+    below = rules.qualified_from + _SCORE_MARGIN
+    at = project_quarter.alias("at_quarter")
+    bad = (select(pq.c.estate_id, pq.c.quarter, pq.c.company_id, pq.c.households, pq.c.score,
+                  (_quarter_number(pq.c.quarter)
+                   - func.row_number().over(partition_by=pq.c.estate_id,
+                                            order_by=pq.c.quarter)).label("island"))
+           .where(and_(area_clause(pq.c.street_id, scope, _area_only(filters)),
+                       pq.c.quarter <= quarter, pq.c.score < below,
+                       pq.c.estate_id.in_(select(at.c.estate_id).where(
+                           and_(at.c.quarter == quarter, at.c.score < below)))))
+           .subquery("bad"))
+    islands = select(bad, func.max(bad.c.island).over(partition_by=bad.c.estate_id)
+                     .label("last_island")).subquery("islands")
+    statement = (select(islands.c.estate_id, islands.c.quarter, islands.c.company_id,
+                        islands.c.households,
+                        (islands.c.households * islands.c.score).label("score_weighted"),
+                        islands.c.households.label("score_weight"))
+                 .where(islands.c.island == islands.c.last_island))
+    frame = _frame(engine, statement, ["estate_id", "quarter", "company_id", "households",
+                                       "score_weighted", "score_weight"])
+    return _score_metrics(frame, rules)
 
 
 def mark_key_supervision(graded: pd.DataFrame, entity: str,
@@ -798,19 +845,12 @@ def key_supervision_lists(engine: Engine, scope: Scope, filters: Filters,
     company_list = company_runs.merge(names[["company_id", "code", "name"]], on="company_id",
                                       how="left").sort_values("code")[company_columns]
 
-    # Only 不合格 quarters make or break a run (a missing quarter breaks it as a passed
-    # one does), so the projects' reads skip the rest: a tenth of the rows.
-    projects = listed_with_history(
-        project_quarters(engine, scope, filters, rules,
-                         (quarters_back(quarter, rules.key_supervision_quarters - 1), quarter),
-                         unqualified_only=True),
-        lambda ids: project_quarters(engine, scope, filters, rules, (None, quarter),
-                                     estate_ids=ids, unqualified_only=True),
-        "estate_id", quarter, rules)
+    projects = mark_key_supervision(project_runs_at(engine, scope, filters, quarter, rules),
+                                    "estate_id", rules)
     project_runs = runs(projects, "estate_id")
     latest_company = projects[projects["quarter"] == quarter].set_index("estate_id")["company_id"]
     project_runs["company_id"] = project_runs["estate_id"].map(latest_company)
-    estates = estate_names(engine, scope, list(project_runs["estate_id"]))
+    estates = estate_names(engine, scope, filters=filters)
     project_list = (project_runs.merge(estates, on="estate_id", how="left")
                     .merge(names[["company_id", "code", "name"]].rename(
                         columns={"code": "company_code", "name": "company_name"}),
@@ -820,21 +860,25 @@ def key_supervision_lists(engine: Engine, scope: Scope, filters: Filters,
         project_list[project_columns].reset_index(drop=True)
 
 
-def estate_names(engine: Engine, scope: Scope, estate_ids: list[int]) -> pd.DataFrame:
+def estate_names(engine: Engine, scope: Scope, estate_ids: list[int] | None = None,
+                 filters: Filters | None = None) -> pd.DataFrame:
     """estate_id, estate_code, estate_name, street_name, street_name_en, fee, longitude,
-    latitude of the given estates in scope."""
+    latitude of the given estates in scope, or of every estate in scope ∩ the filters'
+    area (one read rather than a list of thousands of ids)."""
     columns = ["estate_id", "estate_code", "estate_name", "street_name", "street_name_en",
                "fee", "longitude", "latitude"]
-    if not estate_ids:
+    if estate_ids is not None and not estate_ids:
         return pd.DataFrame(columns=columns)
+    chosen = (area_clause(estate.c.street_id, scope, _area_only(filters)) if estate_ids is None
+              else and_(estate.c.id.in_(sorted({int(i) for i in estate_ids})),
+                        area_clause(estate.c.street_id, scope)))
     statement = (select(estate.c.id.label("estate_id"), estate.c.code.label("estate_code"),
                         estate.c.name.label("estate_name"), street.c.name.label("street_name"),
                         street.c.name_en.label("street_name_en"),
                         estate.c.fee_yuan_m2_month.label("fee"), estate.c.longitude,
                         estate.c.latitude)
                  .join(street, street.c.id == estate.c.street_id)
-                 .where(and_(estate.c.id.in_(sorted({int(i) for i in estate_ids})),
-                             area_clause(estate.c.street_id, scope))))
+                 .where(chosen))
     return _frame(engine, statement, columns)
 
 
@@ -922,17 +966,11 @@ def mismatches(engine: Engine, scope: Scope, filters: Filters,
     scored = estate_period_scores(engine, scope, filters, rules)
     if scored.empty:
         return pd.DataFrame(columns=columns), 0
-    fees = _frame(engine, select(estate.c.id.label("estate_id"),
-                                 estate.c.fee_yuan_m2_month.label("fee"))
-                  .where(area_clause(estate.c.street_id, scope, _area_only(filters))),
-                  ["estate_id", "fee"])
-    frame = scored.merge(fees, on="estate_id", how="inner")
+    frame = scored.merge(estate_names(engine, scope, filters=filters), on="estate_id",
+                         how="inner")
     total = len(frame)
     frame = quality_price(frame, rules)
-    # names only of the mismatched few
-    frame = frame[frame["gap"] > 0].drop(columns="fee").merge(
-        estate_names(engine, scope, list(frame.loc[frame["gap"] > 0, "estate_id"])),
-        on="estate_id", how="inner")
+    frame = frame[frame["gap"] > 0]
     names = companies(engine)[["company_id", "code", "name"]].rename(
         columns={"code": "company_code", "name": "company_name"})
     frame = frame.merge(names, on="company_id", how="left")
