@@ -444,7 +444,8 @@ def overdue_by_company_year(engine: Engine, scope: Scope, year: int | None = Non
                         func.sum(em.c.complaints).label("complaints"),
                         func.sum(em.c.complaints_on_time).label("complaints_on_time"))
                  .where(and_(*conditions))
-                 .group_by(em.c.company_id, em.c.year))
+                 .group_by(em.c.company_id, em.c.year)
+                 .order_by(em.c.company_id, em.c.year))
     frame = _frame(engine, statement, ["company_id", "year", "complaints",
                                        "complaints_on_time"])
     return overdue_shares(frame)
