@@ -14,7 +14,9 @@ Summary (rebuilt by :func:`refresh_summaries`, called from
   :data:`STREET_DIMENSIONS` (``group_code``: the category, channel or level;
   :data:`UNRESOLVED` for no level). :func:`complaint_sums` reads it whenever a read
   involves no estate and at most one of those dimensions — most charts — because
-  ``complaint_month`` hardly summarises at province scale (nearly a row per complaint).
+  ``complaint_month`` hardly summarises at province scale (nearly a row per complaint);
+  when the view is whole districts (no street), it reads the same rows summed per
+  district, ``complaint_district_month`` (data_access.rollups), a sixteenth as many.
 
 Reads take the viewer's :class:`~data_access.filters.Scope`, the page
 :class:`~data_access.filters.Filters` (period and area) and a cross-filter
@@ -54,12 +56,13 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from data_access import metrics
+from data_access import metrics, rollups
 from data_access.filters import Filters, Scope, area_clause
 from data_access.loading import bulk_insert
 from data_access.schema import (
     company,
     complaint,
+    complaint_district_month,
     complaint_month,
     complaint_repeat,
     complaint_street_month,
@@ -93,6 +96,8 @@ HANDLING_SATISFACTION = metrics.get("handling_satisfaction_rate")
 REPEAT_SHARE = metrics.get("repeat_share")
 LEVEL_SHARE = metrics.get("resolved_level_share")
 EXTRA_METRICS = (HANDLING_SATISFACTION, REPEAT_SHARE)
+COMPLAINT_RATE = metrics.get("complaint_rate")
+COMPLAINTS_PER_1000 = metrics.get("complaints_per_1000")
 
 
 def evaluate(components: pd.DataFrame | dict[str, Any]) -> pd.DataFrame | dict[str, Any]:
@@ -101,15 +106,9 @@ def evaluate(components: pd.DataFrame | dict[str, Any]) -> pd.DataFrame | dict[s
     Components: the :data:`SUM_COLUMNS` and ``household_months`` (missing ones count 0).
     """
     if isinstance(components, pd.DataFrame):
-        frame = components.copy()
-        for name in (*SUM_COLUMNS, "household_months"):
-            if name not in frame:
-                frame[name] = 0
-            frame[name] = frame[name].fillna(0).astype(float)
-        frame = metrics.evaluate(frame)
-        for metric in EXTRA_METRICS:
-            frame[metric.key] = metric.compute(frame)
-        return frame
+        names = (*metrics.COMPONENTS,
+                 *(n for n in (*SUM_COLUMNS, "household_months") if n not in metrics.COMPONENTS))
+        return metrics.evaluate_frame(components, (*metrics.METRICS, *EXTRA_METRICS), names)
     values = {name: float(components.get(name) or 0)
               for name in (*SUM_COLUMNS, "household_months")}
     result = metrics.evaluate(values)
@@ -356,36 +355,30 @@ def _selection_clauses(table, selection: Selection | None) -> list:
 
 def complaint_sums(engine: Engine, scope: Scope, filters: Filters,
                    selection: Selection | None = None, by: tuple[str, ...] = (),
-                   estate_code: str | None = None, *,
-                   use_street_summary: bool = True) -> pd.DataFrame:
+                   estate_code: str | None = None, *, use_street_summary: bool = True,
+                   use_district_rollup: bool = True) -> pd.DataFrame:
     """Σ of :data:`SUM_COLUMNS` over the months in view, grouped by ``by`` (names from
-    :data:`DIMENSIONS`), within scope ∩ the filters' area (∩ one estate) ∩ ``selection``.
+    :data:`DIMENSIONS`) and sorted by it, within scope ∩ the filters' area (∩ one
+    estate) ∩ ``selection``.
 
-    An estate profile passes ``estate_code`` and filters without an area. Read from
-    ``complaint_street_month`` when :func:`street_summary_dimension` allows it (and
-    ``use_street_summary``, which only tests turn off to compare both paths), otherwise
-    from ``complaint_month``; the frames are the same.
+    An estate profile passes ``estate_code`` and filters without an area. The source is
+    the smallest table that holds the read (:func:`_sums_statement`); the frames are the
+    same whichever it is. ``use_street_summary`` and ``use_district_rollup`` (only tests
+    turn them off, to compare the paths) allow ``complaint_street_month`` and
+    ``complaint_district_month``.
     """
-    unknown = set(by) - set(DIMENSIONS)
-    if unknown:
-        raise ValueError(f"cannot group complaints by {sorted(unknown)}")
-    first, last = months_in_view(filters, selection)
-    dimension = street_summary_dimension(by, selection, estate_code)
-    if use_street_summary and dimension is not None:
-        statement, keys = _street_summary_statement(scope, filters, selection, by, dimension,
-                                                    first, last)
-    else:
-        statement, keys = _complaint_month_statement(scope, filters, selection, by,
-                                                     estate_code, first, last)
+    statement, keys = _sums_statement(scope, filters, selection, by, estate_code, SUM_COLUMNS,
+                                      use_street_summary, use_district_rollup)
     if keys:
         statement = statement.group_by(*keys).order_by(*keys)
     with engine.connect() as conn:
-        rows = conn.execute(statement).mappings().all()
+        # Plain tuples: a frame built from row mappings costs far more than the read.
+        rows = [tuple(row) for row in conn.execute(statement).all()]
+    if not keys and rows and rows[0][0] is None:
+        rows = []  # SUM over no rows: one row of NULLs
     frame = pd.DataFrame(rows, columns=[*by, *SUM_COLUMNS])
-    if not keys and len(frame) == 1 and pd.isna(frame.iloc[0]["complaints"]):
-        frame = frame.iloc[0:0]
-    for name in SUM_COLUMNS:
-        frame[name] = frame[name].fillna(0).astype(int)
+    sums = list(SUM_COLUMNS)
+    frame[sums] = frame[sums].fillna(0).astype("int64")
     return frame
 
 
@@ -394,7 +387,7 @@ def street_summary_dimension(by: tuple[str, ...], selection: Selection | None,
     """The ``complaint_street_month`` dimension a read can use, or None when it needs
     ``complaint_month``: one estate, or more than one non-month dimension between
     ``by`` and the selection's category and channel (none: ``category``, whose rows
-    add up to every complaint)."""
+    add up to every complaint). ``complaint_district_month`` has the same dimensions."""
     if estate_code is not None:
         return None
     used = {name for name in by if name != "month"}
@@ -405,39 +398,68 @@ def street_summary_dimension(by: tuple[str, ...], selection: Selection | None,
     return next(iter(used), "category")
 
 
-def _complaint_month_statement(scope: Scope, filters: Filters, selection: Selection | None,
-                               by: tuple[str, ...], estate_code: str | None, first: str,
-                               last: str) -> tuple[Select, list]:
-    """:func:`complaint_sums`' statement (not yet grouped) and group keys on
+def _sums_statement(scope: Scope, filters: Filters, selection: Selection | None,
+                    by: tuple[str, ...], estate_code: str | None, columns: tuple[str, ...],
+                    use_street_summary: bool = True, use_district_rollup: bool = True
+                    ) -> tuple[Select, list]:
+    """The statement (not yet grouped) summing ``columns`` of :data:`SUM_COLUMNS` and its
+    group keys (labelled ``by``), on the smallest table that holds the read:
+    ``complaint_district_month`` when :func:`street_summary_dimension` allows a one-dimension
+    summary and scope ∩ area is whole districts (:func:`rollups.serves`),
+    ``complaint_street_month`` when it allows one but streets are involved, otherwise
     ``complaint_month``."""
+    unknown = set(by) - set(DIMENSIONS)
+    if unknown:
+        raise ValueError(f"cannot group complaints by {sorted(unknown)}")
+    first, last = months_in_view(filters, selection)
+    dimension = street_summary_dimension(by, selection, estate_code)
+    if not use_street_summary or dimension is None:
+        return _complaint_month_statement(scope, filters, selection, by, estate_code, columns,
+                                          first, last)
+    if use_district_rollup and rollups.serves(scope, filters):
+        table = complaint_district_month
+        area = rollups.area_condition(table.c.district_id, scope, filters)
+    else:
+        table = complaint_street_month
+        area = area_clause(table.c.street_id, scope, filters)
+    return _dimension_summary_statement(table, area, selection, by, dimension, columns, first,
+                                        last)
+
+
+def _complaint_month_statement(scope: Scope, filters: Filters, selection: Selection | None,
+                               by: tuple[str, ...], estate_code: str | None,
+                               columns: tuple[str, ...], first: str, last: str
+                               ) -> tuple[Select, list]:
+    """:func:`_sums_statement` on ``complaint_month``."""
     cm = complaint_month
     conditions = [area_clause(cm.c.street_id, scope, filters), cm.c.month >= first,
                   cm.c.month <= last, *_selection_clauses(cm, selection)]
     if estate_code is not None:
         conditions.append(_estate_id_clause(cm.c.estate_id, estate_code))
     keys = [cm.c[name] for name in by]
-    statement = (select(*keys, *[func.sum(cm.c[name]).label(name) for name in SUM_COLUMNS])
+    statement = (select(*keys, *[func.sum(cm.c[name]).label(name) for name in columns])
                  .where(and_(*conditions)))
     return statement, keys
 
 
-def _street_summary_statement(scope: Scope, filters: Filters, selection: Selection | None,
-                              by: tuple[str, ...], dimension: str, first: str,
-                              last: str) -> tuple[Select, list]:
-    """The same on the ``dimension`` rows of ``complaint_street_month``, its keys labelled
-    as :func:`_complaint_month_statement`'s columns."""
-    csm = complaint_street_month
-    conditions = [csm.c.dimension == dimension, area_clause(csm.c.street_id, scope, filters),
-                  csm.c.month >= first, csm.c.month <= last]
+def _dimension_summary_statement(table, area: ColumnElement, selection: Selection | None,
+                                 by: tuple[str, ...], dimension: str,
+                                 columns: tuple[str, ...], first: str, last: str
+                                 ) -> tuple[Select, list]:
+    """:func:`_sums_statement` on the ``dimension`` rows of ``complaint_street_month`` or
+    ``complaint_district_month`` (``area``: the condition on their street or district),
+    its keys labelled as ``complaint_month``'s columns."""
+    conditions = [table.c.dimension == dimension, area, table.c.month >= first,
+                  table.c.month <= last]
     chosen = getattr(selection, dimension, None) if selection is not None else None
     if chosen:
-        conditions.append(csm.c.group_code == chosen)
+        conditions.append(table.c.group_code == chosen)
     # Unresolved complaints back to NULL, in SQL so that they sort where the database
     # sorts the NULLs of complaint_month.resolved_level.
-    group = (func.nullif(csm.c.group_code, literal(UNRESOLVED))
-             if dimension == "resolved_level" else csm.c.group_code)
-    keys = [(csm.c.month if name == "month" else group).label(name) for name in by]
-    statement = (select(*keys, *[func.sum(csm.c[name]).label(name) for name in SUM_COLUMNS])
+    group = (func.nullif(table.c.group_code, literal(UNRESOLVED))
+             if dimension == "resolved_level" else table.c.group_code)
+    keys = [(table.c.month if name == "month" else group).label(name) for name in by]
+    statement = (select(*keys, *[func.sum(table.c[name]).label(name) for name in columns])
                  .where(and_(*conditions)))
     return statement, keys
 
@@ -510,22 +532,38 @@ def breakdown(engine: Engine, scope: Scope, filters: Filters, selection: Selecti
 
 
 def category_month_matrix(engine: Engine, scope: Scope, filters: Filters,
-                          selection: Selection | None = None) -> pd.DataFrame:
-    """Complaints per category (rows) and month (columns) in the period; the month
-    selection is not applied (the heatmap shows the whole period)."""
+                          selection: Selection | None = None, *,
+                          use_street_summary: bool = True,
+                          use_district_rollup: bool = True) -> pd.DataFrame:
+    """Complaints per category (rows, index ``category``) and month (columns, named
+    ``month``) in the period, both sorted, 0 where a category had none that month; the
+    month selection is not applied (the heatmap shows the whole period). An empty frame
+    when there are no complaints. The source and the keywords are
+    :func:`complaint_sums`'."""
     own = selection.without("month") if selection is not None else None
-    sums = complaint_sums(engine, scope, filters, own, ("category", "month"))
-    if sums.empty:
+    statement, keys = _sums_statement(scope, filters, own, ("category", "month"), None,
+                                      ("complaints",), use_street_summary, use_district_rollup)
+    with engine.connect() as conn:
+        rows = conn.execute(statement.group_by(*keys)).all()
+    if not rows:
         return pd.DataFrame()
-    return sums.pivot_table(index="category", columns="month", values="complaints",
-                            aggfunc="sum", fill_value=0)
+    # One (category, month) row each: placed into a zero matrix directly, which costs
+    # a fraction of a pandas pivot (the read itself takes a few milliseconds).
+    categories, months, counts = zip(*rows)
+    category_index, category_codes = pd.factorize(pd.Index(categories), sort=True)
+    month_index, month_codes = pd.factorize(pd.Index(months), sort=True)
+    matrix = np.zeros((len(category_codes), len(month_codes)), dtype="int64")
+    matrix[category_index, month_index] = counts
+    return pd.DataFrame(matrix, index=pd.Index(category_codes, name="category"),
+                        columns=pd.Index(month_codes, name="month"))
 
 
 # --- estates ranked by complaint rate ----------------------------------------------------------
 
 def estate_ranking(engine: Engine, scope: Scope, filters: Filters,
                    selection: Selection | None = None,
-                   min_households: int = RANK_MIN_HOUSEHOLDS) -> pd.DataFrame:
+                   min_households: int = RANK_MIN_HOUSEHOLDS, *,
+                   use_estate_month: bool = True) -> pd.DataFrame:
     """Every estate in scope ∩ area with its complaints in view and its complaint rate.
 
     Estates with at least ``min_households`` households are ranked (1 = highest rate;
@@ -533,47 +571,84 @@ def estate_ranking(engine: Engine, scope: Scope, filters: Filters,
     ``ranked`` False ("too small to rank"). Columns: code, name, street_code,
     street_name, street_name_en, company_name, households, complaints,
     household_months, complaint_rate, complaints_per_1000, ranked, rank.
+
+    Without a category or channel selection the complaints are counted from
+    ``estate_month`` in the scan that sums the households (it counts the same complaints
+    as ``complaint_month``: per estate and month of receipt); otherwise, or when
+    ``use_estate_month`` is False (tests, to compare), from ``complaint_month``.
     """
     first, last = months_in_view(filters, selection)
     em = estate_month
-    exposure = (select(em.c.estate_id, func.sum(em.c.households).label("household_months"))
-                .where(and_(area_clause(em.c.street_id, scope, filters), em.c.month >= first,
+    by_category_or_channel = _selection_clauses(complaint_month, selection)
+    counted_with_exposure = use_estate_month and not by_category_or_channel
+    exposure_sums = [func.sum(em.c.households).label("household_months")]
+    if counted_with_exposure:
+        exposure_sums.append(func.sum(em.c.complaints).label("complaints"))
+    # Naming the estates (besides their streets) lets SQLite read each estate's months
+    # through the primary key, in table order, instead of all the period's rows through
+    # the month index: five times faster city-wide at province scale.
+    estates_in_area = select(estate.c.id).where(area_clause(estate.c.street_id, scope, filters))
+    exposure = (select(em.c.estate_id, *exposure_sums)
+                .where(and_(area_clause(em.c.street_id, scope, filters),
+                            em.c.estate_id.in_(estates_in_area), em.c.month >= first,
                             em.c.month <= last))
                 .group_by(em.c.estate_id).subquery("exposure"))
-    cm = complaint_month
-    counted = (select(cm.c.estate_id, func.sum(cm.c.complaints).label("complaints"))
-               .where(and_(area_clause(cm.c.street_id, scope, filters), cm.c.month >= first,
-                           cm.c.month <= last, *_selection_clauses(cm, selection)))
-               .group_by(cm.c.estate_id).subquery("counted"))
+    source = estate.join(exposure, exposure.c.estate_id == estate.c.id)
+    if counted_with_exposure:
+        complaints_counted = exposure.c.complaints
+    else:
+        cm = complaint_month
+        counted = (select(cm.c.estate_id, func.sum(cm.c.complaints).label("complaints"))
+                   .where(and_(area_clause(cm.c.street_id, scope, filters),
+                               cm.c.month >= first, cm.c.month <= last,
+                               *by_category_or_channel))
+                   .group_by(cm.c.estate_id).subquery("counted"))
+        source = source.outerjoin(counted, counted.c.estate_id == estate.c.id)
+        complaints_counted = func.coalesce(counted.c.complaints, 0)
     statement = (
-        select(estate.c.code, estate.c.name, street.c.code.label("street_code"),
-               street.c.name.label("street_name"), street.c.name_en.label("street_name_en"),
-               company.c.name.label("company_name"), estate.c.households,
-               func.coalesce(counted.c.complaints, 0).label("complaints"),
+        select(estate.c.code, estate.c.name, estate.c.street_id, estate.c.company_id,
+               estate.c.households, complaints_counted.label("complaints"),
                exposure.c.household_months)
-        .select_from(estate.join(exposure, exposure.c.estate_id == estate.c.id)
-                     .join(street, street.c.id == estate.c.street_id)
-                     .outerjoin(company, company.c.id == estate.c.company_id)
-                     .outerjoin(counted, counted.c.estate_id == estate.c.id))
+        .select_from(source)
         .where(area_clause(estate.c.street_id, scope, filters))
     )
+    # Street and company names are looked up afterwards in the (small) street and
+    # company tables: fetched on each of 20,000 rows they cost a fifth of the read.
+    streets = select(street.c.id, street.c.code, street.c.name, street.c.name_en).where(
+        area_clause(street.c.id, scope, filters))
     with engine.connect() as conn:
-        rows = conn.execute(statement).mappings().all()
+        # Plain tuples: a frame built from 20,000 row mappings costs a tenth of a second.
+        rows = [tuple(row) for row in conn.execute(statement).all()]
+        street_names = [tuple(row) for row in conn.execute(streets).all()]
+        company_names = [tuple(row) for row in
+                         conn.execute(select(company.c.id, company.c.name)).all()]
+    frame = pd.DataFrame(rows, columns=["code", "name", "street_id", "company_id",
+                                        "households", "complaints", "household_months"])
+    street_names = pd.DataFrame(street_names, columns=["id", "street_code", "street_name",
+                                                       "street_name_en"]).set_index("id")
+    company_names = pd.DataFrame(company_names, columns=["id", "company_name"]).set_index("id")
+    for names, key in ((street_names, "street_id"), (company_names, "company_id")):
+        found = names.reindex(frame[key]).reset_index(drop=True)
+        for column in names.columns:
+            frame[column] = found[column]
     columns = ["code", "name", "street_code", "street_name", "street_name_en", "company_name",
                "households", "complaints", "household_months"]
-    frame = pd.DataFrame(rows, columns=columns)
-    frame = evaluate(frame.assign(complaints=frame["complaints"].astype(float)))
-    frame = frame[columns + ["complaint_rate", "complaints_per_1000"]]
+    frame = frame[columns]
+    # The two registry metrics shown, on components prepared as metrics.evaluate does
+    # (float, null → 0); evaluating the whole registry costs more than this read.
+    components = ["households", "complaints", "household_months"]
+    frame[components] = frame[components].fillna(0).astype(float)
+    for metric in (COMPLAINT_RATE, COMPLAINTS_PER_1000):
+        frame[metric.key] = metric.compute(frame)
     frame["ranked"] = frame["households"] >= min_households
-    ranked = frame[frame["ranked"]].sort_values(
-        ["complaint_rate", "complaints", "code"], ascending=[False, False, True],
-        na_position="last")
-    small = frame[~frame["ranked"]].sort_values(
-        ["complaint_rate", "complaints", "code"], ascending=[False, False, True],
-        na_position="last")
-    ranked = ranked.assign(rank=np.arange(1, len(ranked) + 1, dtype=float))
-    small = small.assign(rank=np.nan)
-    return pd.concat([ranked, small], ignore_index=True)
+    frame = frame.sort_values(["ranked", "complaint_rate", "complaints", "code"],
+                              ascending=[False, False, False, True], na_position="last",
+                              ignore_index=True)
+    ranked = int(frame["ranked"].sum())
+    rank = np.full(len(frame), np.nan)
+    rank[:ranked] = np.arange(1, ranked + 1)
+    frame["rank"] = rank
+    return frame
 
 
 # --- open complaints (the raw table, as a list) ------------------------------------------------
@@ -616,6 +691,8 @@ def open_complaints(engine: Engine, scope: Scope, filters: Filters | None = None
     for a complaint answered in time).
     With ``filters``: received in the months in view, in the filters' area.
 
+    ``limit``: at most this many rows (None: all; at least 1).
+
     Returns (rows, total count). Columns: code, received_at, due_date, responded_at,
     category, channel, estate_code, estate_name, street_code, street_name, street_name_en,
     company_name, days_overdue. The complainant's phone is never selected.
@@ -623,6 +700,8 @@ def open_complaints(engine: Engine, scope: Scope, filters: Filters | None = None
     columns = ["code", "received_at", "due_date", "responded_at", "category", "channel",
                "estate_code", "estate_name", "street_code", "street_name", "street_name_en",
                "company_name", "days_overdue"]
+    if limit is not None and limit < 1:
+        raise ValueError(f"the open-complaints list needs room for a row, not {limit}")
     day = as_of(engine)
     if day is None:
         return pd.DataFrame(columns=columns), 0
@@ -633,22 +712,25 @@ def open_complaints(engine: Engine, scope: Scope, filters: Filters | None = None
     source = (c.join(estate, estate.c.id == c.c.estate_id)
               .join(street, street.c.id == estate.c.street_id)
               .outerjoin(company, company.c.id == c.c.company_id))
+    # The total rides on every row (a window over all matching rows, counted before the
+    # LIMIT): one pass over the period's complaints instead of a second COUNT query.
     statement = (select(c.c.code, c.c.received_at, c.c.response_due_at, c.c.responded_at,
                         c.c.category, c.c.channel, estate.c.code.label("estate_code"),
                         estate.c.name.label("estate_name"), street.c.code.label("street_code"),
                         street.c.name.label("street_name"),
                         street.c.name_en.label("street_name_en"),
-                        company.c.name.label("company_name"))
+                        company.c.name.label("company_name"),
+                        func.count().over().label("total"))
                  .select_from(source).where(where)
                  .order_by(c.c.response_due_at, c.c.received_at, c.c.code))
     if limit is not None:
         statement = statement.limit(limit)
-    count = select(func.count()).select_from(source).where(where)
     with engine.connect() as conn:
-        rows = conn.execute(statement).mappings().all()
-        total = int(conn.execute(count).scalar() or 0)
-    frame = pd.DataFrame(rows, columns=["code", "received_at", "response_due_at",
-                                        "responded_at", *columns[4:-1]])
+        rows = [tuple(row) for row in conn.execute(statement).all()]
+    total = int(rows[0][-1]) if rows else 0
+    frame = pd.DataFrame([row[:-1] for row in rows],
+                         columns=["code", "received_at", "response_due_at", "responded_at",
+                                  *columns[4:-1]])
     if frame.empty:
         return pd.DataFrame(columns=columns), total
     due_at = pd.to_datetime(frame["response_due_at"])

@@ -59,7 +59,14 @@ COMPONENTS = (
 
 
 def ratio(numerator: Any, denominator: Any) -> Any:
-    """numerator / denominator; None (scalars) or NaN (Series) where the denominator is 0."""
+    """numerator / denominator; None (scalars) or NaN (Series, arrays) where the
+    denominator is 0."""
+    if isinstance(numerator, np.ndarray) or isinstance(denominator, np.ndarray):
+        numerator, denominator = np.broadcast_arrays(np.asarray(numerator, dtype=float),
+                                                     np.asarray(denominator, dtype=float))
+        quotient = np.full(numerator.shape, np.nan)
+        np.divide(numerator, denominator, out=quotient, where=denominator != 0)
+        return quotient
     if isinstance(numerator, pd.Series) or isinstance(denominator, pd.Series):
         denominator = pd.Series(denominator, dtype=float) if not isinstance(
             denominator, pd.Series) else denominator.astype(float)
@@ -80,6 +87,8 @@ def _grade(score: Any) -> Any:
     if isinstance(score, pd.Series):
         return pd.Series(rules.grades(score.to_numpy(dtype=float)), index=score.index,
                          dtype=object)
+    if isinstance(score, np.ndarray):
+        return rules.grades(score).astype(object)
     return rules.grade(score)
 
 
@@ -249,14 +258,7 @@ def evaluate(components: Mapping[str, Any] | pd.DataFrame) -> dict[str, Any] | p
     Missing components count as 0.
     """
     if isinstance(components, pd.DataFrame):
-        frame = components.copy()
-        for name in COMPONENTS:
-            if name not in frame:
-                frame[name] = 0
-            frame[name] = frame[name].fillna(0).astype(float)
-        for metric in METRICS:
-            frame[metric.key] = metric.compute(frame)
-        return frame
+        return evaluate_frame(components, METRICS)
     values: dict[str, Any] = {name: float(components.get(name) or 0) for name in COMPONENTS}
     result: dict[str, Any] = {}
     for metric in METRICS:
@@ -266,6 +268,27 @@ def evaluate(components: Mapping[str, Any] | pd.DataFrame) -> dict[str, Any] | p
         values[metric.key] = value
         result[metric.key] = value
     return result
+
+
+def evaluate_frame(components: pd.DataFrame, metrics: tuple[Metric, ...],
+                   component_names: tuple[str, ...] = COMPONENTS) -> pd.DataFrame:
+    """:func:`evaluate` of a frame for ``metrics``: a copy of ``components`` with each of
+    ``component_names`` as float (null and missing → 0) and one column per metric, in
+    the order the metrics are given (a metric may read those before it).
+
+    Computed on numpy arrays and assembled once: inserting a column at a time costs a
+    pandas block copy each, several times the arithmetic on a frame of a few rows.
+    """
+    values: dict[str, Any] = {}
+    for name in component_names:
+        values[name] = (components[name].fillna(0).to_numpy(dtype=float)
+                        if name in components else np.zeros(len(components)))
+    for metric in metrics:
+        values[metric.key] = metric.compute(values)
+    order = [*components.columns, *(name for name in values if name not in components)]
+    kept = components.drop(columns=[name for name in values if name in components])
+    added = pd.DataFrame(values, index=components.index)
+    return pd.concat([kept, added], axis=1)[order]
 
 
 def format_value(metric: Metric | str, value: Any, lang: str = "zh") -> str:

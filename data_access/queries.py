@@ -197,7 +197,8 @@ def components_by_bucket(monthly: pd.DataFrame, grain: Grain,
     frame = monthly.copy()
     numeric = [c for c in frame.columns if c not in ("month", *group_columns)]
     frame[numeric] = frame[numeric].astype(float)
-    frame["bucket"] = frame["month"].map(lambda m: bucket_of(m, grain))
+    # a few dozen distinct months among the rows: convert each once
+    frame["bucket"] = frame["month"].map({m: bucket_of(m, grain) for m in frame["month"].unique()})
     spans = _SURVEY_SPANS_BY_GRAIN[grain]
     frame["respondents"] = sum(frame[f"respondents_{span}"] for span in spans)
     frame["satisfied"] = sum(frame[f"satisfied_{span}"] for span in spans)
