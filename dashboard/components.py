@@ -7,6 +7,7 @@ Functions that return data (``kpi_card_specs``, ``area_table``, ``table_csv``,
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from dataclasses import dataclass
@@ -304,7 +305,8 @@ def area_section(scope: Scope, filters: Filters, lang: str) -> pd.DataFrame:
                  height=38 + 35 * min(max(len(table), 1), 25))
     st.download_button(
         t("download.csv", lang),
-        data=table_csv(table, t("download.filters_line", lang, description=description)),
+        data=functools.partial(table_csv, table,
+                               t("download.filters_line", lang, description=description)),
         file_name=csv_file_name(filters), mime="text/csv", key=KEY_DOWNLOAD,
         on_click="ignore")
     return table

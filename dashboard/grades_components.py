@@ -9,6 +9,7 @@ of exactly what is shown, whose first line describes the filters.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from pathlib import Path
@@ -154,12 +155,14 @@ def downloads(table: pd.DataFrame, description: str, stem: str, key: str, lang: 
     """CSV (and Excel) download buttons of ``table`` with ``description`` on top."""
     line = t("download.filters_line", lang, description=description)
     columns = st.columns([1, 1, 3]) if xlsx else [st]
-    columns[0].download_button(t("download.csv", lang), data=components.table_csv(table, line),
+    # callables: the files are built when a button is clicked, not on every run
+    columns[0].download_button(t("download.csv", lang),
+                               data=functools.partial(components.table_csv, table, line),
                                file_name=stem + ".csv", mime="text/csv",
                                key=f"{key}_csv", on_click="ignore")
     if xlsx:
         columns[1].download_button(
-            t("grades.download.xlsx", lang), data=table_xlsx(table, line),
+            t("grades.download.xlsx", lang), data=functools.partial(table_xlsx, table, line),
             file_name=stem + ".xlsx", key=f"{key}_xlsx", on_click="ignore",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
