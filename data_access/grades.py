@@ -677,8 +677,8 @@ def league(engine: Engine, scope: Scope, filters: Filters,
     first_q, last_q = quarters_of(period)
     # only the quarters the scores and the trend read
     trend_quarters = latest_assessed_quarters(engine, scope, filters, last_q, TREND_QUARTERS)
-    graded = company_quarters(engine, scope, filters, rules,
-                              (min([first_q, *trend_quarters]), last_q))
+    first_read = min([first_q, *trend_quarters])
+    graded = company_quarters(engine, scope, filters, rules, (first_read, last_q))
     in_period = graded[(graded["quarter"] >= first_q) & (graded["quarter"] <= last_q)]
     scores = in_period.groupby("company_id")[["score_weighted", "score_weight"]].sum()
     components["score_weighted"] = components["company_id"].map(
@@ -715,8 +715,12 @@ def league(engine: Engine, scope: Scope, filters: Filters,
         ascending=False, method="min")
 
     # key supervision: decided on the whole scope, in the period's last assessed quarter
-    everywhere = company_quarters(engine, scope, None, rules,
-                                  key_supervision_window(period, rules))
+    window = key_supervision_window(period, rules)
+    if _area_only(filters) is None and first_read <= window[0]:
+        # the whole scope's quarters of the window are already read
+        everywhere = graded[(graded["quarter"] >= window[0]) & (graded["quarter"] <= window[1])]
+    else:
+        everywhere = company_quarters(engine, scope, None, rules, window)
     marked = mark_key_supervision(everywhere, "company_id", rules)
     at_quarter = last_assessed_quarter(everywhere, period)
     on_list = set(_on_list_at(marked, "company_id", at_quarter)["company_id"]) if at_quarter \
