@@ -78,18 +78,23 @@ def bucket_midpoint(bucket: str) -> dt.datetime:
     return start + (end - start) / 2
 
 
+def _base_layout_dict(title: str, height: int) -> dict:
+    """The layout every chart starts from, as a plain dict."""
+    return {
+        "title": {"text": title, "x": 0, "xanchor": "left", "y": 0.99, "yref": "container",
+                  "yanchor": "top", "font": {"size": 15}},
+        "font": {"family": FONT_FAMILY, "color": TEXT_COLOR, "size": 12},
+        "height": height,
+        "margin": {"l": 10, "r": 16, "t": 62, "b": 10},
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "showlegend": False,
+        "hoverlabel": {"font": {"family": FONT_FAMILY}},
+    }
+
+
 def _base_layout(fig: go.Figure, title: str, height: int) -> None:
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "y": 0.99, "yref": "container",
-               "yanchor": "top", "font": {"size": 15}},
-        font={"family": FONT_FAMILY, "color": TEXT_COLOR, "size": 12},
-        height=height,
-        margin={"l": 10, "r": 16, "t": 62, "b": 10},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        showlegend=False,
-        hoverlabel={"font": {"family": FONT_FAMILY}},
-    )
+    fig.update_layout(_base_layout_dict(title, height))
 
 
 def _date_tick_stops(lang: str) -> list[dict]:
@@ -117,18 +122,22 @@ def trend_figure(series: pd.DataFrame, metric_key: str, lang: str,
     Draws the metric line (points at the middle of each month/quarter/year), a dashed
     target line from the registry, a dotted vertical line with a label for each milestone
     inside the time range, and the months ``highlight`` = (first, last) shaded.
+
+    The layout is assembled as one dict and given to the figure once: each update_*/add_*
+    call re-validates and re-dispatches the layout, several times the cost of the data
+    (the overview draws four of these on every run).
     """
     metric = metrics.get(metric_key)
-    fig = go.Figure()
-    _base_layout(fig, metric.label(lang), height)
-    suffix = axis_suffix(metric)
-    fig.update_yaxes(ticksuffix=suffix, tickformat=_tick_format(metric), gridcolor=GRID_COLOR,
-                     zeroline=False, rangemode="tozero" if metric.format == "count" else None)
-    fig.update_xaxes(type="date", tickformatstops=_date_tick_stops(lang), showgrid=False,
-                     linecolor=GRID_COLOR)
-
+    layout = _base_layout_dict(metric.label(lang), height)
+    yaxis = {"ticksuffix": axis_suffix(metric), "tickformat": _tick_format(metric),
+             "gridcolor": GRID_COLOR, "zeroline": False}
+    if metric.format == "count":
+        yaxis["rangemode"] = "tozero"
+    xaxis = {"type": "date", "tickformatstops": _date_tick_stops(lang), "showgrid": False,
+             "linecolor": GRID_COLOR}
+    layout.update(xaxis=xaxis, yaxis=yaxis)
     if series is None or series.empty:
-        return fig
+        return go.Figure(layout=layout)
 
     frame = series.sort_values("bucket")
     buckets = list(frame["bucket"])
@@ -136,56 +145,61 @@ def trend_figure(series: pd.DataFrame, metric_key: str, lang: str,
     y = [display_value(metric, v) for v in frame[metric_key]]
     custom = [[Period.parse(b).label(lang), metrics.format_value(metric, v, lang)]
               for b, v in zip(buckets, frame[metric_key])]
-    fig.add_trace(go.Scatter(
+    trace = go.Scatter(
         x=x, y=y, customdata=custom, name=metric.label(lang), mode="lines+markers",
         line={"color": PRIMARY, "width": 2.5}, marker={"size": 6, "color": PRIMARY},
         connectgaps=False,
         hovertemplate="%{customdata[0]}<br><b>%{customdata[1]}</b><extra></extra>",
-    ))
+    )
     range_start = bucket_bounds(buckets[0])[0]
     range_end = bucket_bounds(buckets[-1])[1]
-    fig.update_xaxes(range=[range_start, range_end])
+    xaxis["range"] = [range_start, range_end]
+    shapes, annotations = [], []
 
     if metric.target is not None and metric.higher_is_better is not None:
         target = display_value(metric, metric.target)
-        fig.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y", y0=target, y1=target,
-                      line={"color": TARGET_COLOR, "width": 1.5, "dash": "dash"},
-                      name="target")
+        shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y",
+                       "y0": target, "y1": target,
+                       "line": {"color": TARGET_COLOR, "width": 1.5, "dash": "dash"},
+                       "name": "target"})
         # the label goes on the side of the line away from the latest values
         latest = next((v for v in reversed(y) if v is not None), None)
         below = latest is not None and latest > target
-        fig.add_annotation(
-            xref="paper", x=1, yref="y", y=target, xanchor="right",
-            yanchor="top" if below else "bottom",
-            text=t("chart.target", lang, target=metrics.format_target(metric, lang)),
-            showarrow=False, font={"size": 11, "color": TARGET_COLOR}, name="target")
+        annotations.append({
+            "xref": "paper", "x": 1, "yref": "y", "y": target, "xanchor": "right",
+            "yanchor": "top" if below else "bottom",
+            "text": t("chart.target", lang, target=metrics.format_target(metric, lang)),
+            "showarrow": False, "font": {"size": 11, "color": TARGET_COLOR},
+            "name": "target"})
         # keep the target inside the visible range
         values = [v for v in y if v is not None] + [target]
         low, high = min(values), max(values)
         pad = (high - low) * 0.12 or max(abs(high) * 0.1, 1.0)
         bottom = 0 if metric.format == "count" else max(low - pad, 0.0)  # never negative
-        fig.update_yaxes(range=[bottom, high + pad])
+        yaxis["range"] = [bottom, high + pad]
 
     if highlight is not None:
         first, last = highlight
         x0 = max(_month_start(first), range_start)
         x1 = min(_month_start(add_months(last, 1)), range_end)
         if x0 < x1:  # explained in the caption above the charts: no label here
-            fig.add_shape(type="rect", xref="x", x0=x0, x1=x1, yref="paper", y0=0, y1=1,
-                          fillcolor=PRIMARY, opacity=0.08, line={"width": 0}, layer="below",
-                          name="highlight")
+            shapes.append({"type": "rect", "xref": "x", "x0": x0, "x1": x1, "yref": "paper",
+                           "y0": 0, "y1": 1, "fillcolor": PRIMARY, "opacity": 0.08,
+                           "line": {"width": 0}, "layer": "below", "name": "highlight"})
 
     for on_date, mark, label in milestones_in_range(milestones, lang, range_start, range_end):
         # a numbered mark just above the plot area (full label on hover and in the legend
         # under the charts: full labels collide on narrow charts with several milestones)
-        fig.add_shape(type="line", xref="x", x0=on_date, x1=on_date, yref="paper", y0=0,
-                      y1=1, line={"color": MILESTONE_COLOR, "width": 1.5, "dash": "dot"},
-                      name="milestone")
-        fig.add_annotation(
-            x=on_date, xref="x", y=1, yref="paper", yanchor="bottom", xanchor="center",
-            text=mark, hovertext=label, showarrow=False,
-            font={"size": 13, "color": MILESTONE_COLOR}, name="milestone")
-    return fig
+        shapes.append({"type": "line", "xref": "x", "x0": on_date, "x1": on_date,
+                       "yref": "paper", "y0": 0, "y1": 1,
+                       "line": {"color": MILESTONE_COLOR, "width": 1.5, "dash": "dot"},
+                       "name": "milestone"})
+        annotations.append({
+            "x": on_date, "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
+            "xanchor": "center", "text": mark, "hovertext": label, "showarrow": False,
+            "font": {"size": 13, "color": MILESTONE_COLOR}, "name": "milestone"})
+    layout.update(shapes=shapes, annotations=annotations)
+    return go.Figure(data=[trace], layout=layout)
 
 
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
