@@ -18,26 +18,33 @@ LEVEL_COLORS = {"estate": PRIMARY, "community": "#E3667A", "street": "#F0A5B0",
                 "district": "#F7D2D8", "unknown": "#D0D4DA"}
 
 
+def layout_dict(title: str, height: int, *, margin_left: int = 10) -> dict:
+    """The layout of the complaints charts, as a plain dict."""
+    return {
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        "font": {"family": FONT_FAMILY, "color": TEXT_COLOR, "size": 12},
+        "height": height, "margin": {"l": margin_left, "r": 24, "t": 48, "b": 10},
+        "plot_bgcolor": "white", "paper_bgcolor": "white", "showlegend": False,
+        "hoverlabel": {"font": {"family": FONT_FAMILY}}, "dragmode": False,
+        "clickmode": "event+select",
+    }
+
+
 def layout(fig: go.Figure, title: str, height: int, *, margin_left: int = 10) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        font={"family": FONT_FAMILY, "color": TEXT_COLOR, "size": 12},
-        height=height, margin={"l": margin_left, "r": 24, "t": 48, "b": 10},
-        plot_bgcolor="white", paper_bgcolor="white", showlegend=False,
-        hoverlabel={"font": {"family": FONT_FAMILY}}, dragmode=False,
-        clickmode="event+select",
-    )
+    fig.update_layout(layout_dict(title, height, margin_left=margin_left))
     return fig
 
 
 def bar_figure(frame: pd.DataFrame, title: str, *, selected: str | None = None,
                horizontal: bool = True, hover_title: str = "") -> go.Figure:
-    """Bars from a frame with code, label, value, text, hover columns (in display order)."""
-    fig = go.Figure()
+    """Bars from a frame with code, label, value, text, hover columns (in display order).
+
+    Layout and trace are built as dicts and given to the figure at once (each update_*
+    call re-validates the layout; the complaints page draws several of these a run)."""
     height = (90 + 28 * max(len(frame), 1)) if horizontal else 320
-    layout(fig, title, height)
+    figure_layout = layout_dict(title, height)
     if frame.empty:
-        return fig
+        return go.Figure(layout=figure_layout)
     colors = [PRIMARY if selected is None or code == selected else PRIMARY_LIGHT
               for code in frame["code"]]
     bar = dict(
@@ -47,19 +54,20 @@ def bar_figure(frame: pd.DataFrame, title: str, *, selected: str | None = None,
         hovertemplate="%{customdata[1]}<extra></extra>", name=hover_title,
     )
     if horizontal:
-        fig.add_trace(go.Bar(x=frame["value"], y=frame["label"], orientation="h", **bar))
-        fig.update_yaxes(autorange="reversed", type="category", ticks="outside", ticklen=4,
-                         tickcolor="white")
-        fig.update_xaxes(gridcolor=GRID_COLOR, rangemode="tozero", tickformat=",d",
-                         range=[0, max(frame["value"].max(), 1) * 1.2])
+        trace = go.Bar(x=frame["value"], y=frame["label"], orientation="h", **bar)
+        figure_layout["yaxis"] = {"autorange": "reversed", "type": "category",
+                                  "ticks": "outside", "ticklen": 4, "tickcolor": "white"}
+        figure_layout["xaxis"] = {"gridcolor": GRID_COLOR, "rangemode": "tozero",
+                                  "tickformat": ",d",
+                                  "range": [0, max(frame["value"].max(), 1) * 1.2]}
         if frame["value"].max() <= 5:
-            fig.update_xaxes(dtick=1)
+            figure_layout["xaxis"]["dtick"] = 1
     else:
-        fig.add_trace(go.Bar(x=frame["label"], y=frame["value"], **bar))
-        fig.update_xaxes(type="category")
-        fig.update_yaxes(gridcolor=GRID_COLOR, rangemode="tozero",
-                         range=[0, max(frame["value"].max(), 1) * 1.18])
-    return fig
+        trace = go.Bar(x=frame["label"], y=frame["value"], **bar)
+        figure_layout["xaxis"] = {"type": "category"}
+        figure_layout["yaxis"] = {"gridcolor": GRID_COLOR, "rangemode": "tozero",
+                                  "range": [0, max(frame["value"].max(), 1) * 1.18]}
+    return go.Figure(data=[trace], layout=figure_layout)
 
 
 def heatmap_figure(matrix: pd.DataFrame, row_labels: list[str], column_labels: list[str],
