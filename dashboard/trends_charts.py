@@ -37,15 +37,19 @@ PALETTE = ("#C8102E", "#1F77B4", "#2CA02C", "#FF7F0E", "#9467BD", "#8C564B", "#E
            "#17BECF", "#BCBD22", "#7F7F7F", "#393B79", "#AD494A")
 
 
+def _layout_dict(title: str, height: int, legend: bool) -> dict:
+    return {
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        "font": {"family": FONT_FAMILY, "color": TEXT_COLOR, "size": 12}, "height": height,
+        "margin": {"l": 10, "r": 16, "t": 56, "b": 10}, "plot_bgcolor": "white",
+        "paper_bgcolor": "white", "showlegend": legend,
+        "legend": {"orientation": "h", "y": -0.12, "x": 0, "yanchor": "top"},
+        "hoverlabel": {"font": {"family": FONT_FAMILY}}, "hovermode": "closest",
+    }
+
+
 def _layout(fig: go.Figure, title: str, height: int, legend: bool) -> None:
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        font={"family": FONT_FAMILY, "color": TEXT_COLOR, "size": 12}, height=height,
-        margin={"l": 10, "r": 16, "t": 56, "b": 10}, plot_bgcolor="white",
-        paper_bgcolor="white", showlegend=legend,
-        legend={"orientation": "h", "y": -0.12, "x": 0, "yanchor": "top"},
-        hoverlabel={"font": {"family": FONT_FAMILY}}, hovermode="closest",
-    )
+    fig.update_layout(_layout_dict(title, height, legend))
 
 
 def _tick_stops(lang: str) -> list[dict]:
@@ -102,11 +106,6 @@ def _bucket_labels(buckets: tuple[str, ...], lang: str) -> list[str]:
     return [Period.parse(b).label(lang) for b in buckets]
 
 
-def _line(frame: pd.DataFrame, metric: metrics.Metric, lang: str, name: str, color: str,
-          width: float = 2.2, dash: str | None = None, showlegend: bool = True) -> go.Scatter:
-    return go.Scatter(_line_dict(frame, metric, lang, name, color, width, dash, showlegend))
-
-
 def _decorations(metric: metrics.Metric, milestones, start, end, lang: str,
                  axis: int = 1) -> list[dict]:
     """Shapes of the target line and the milestone lines on subplot ``axis`` (1-based):
@@ -126,21 +125,21 @@ def _decorations(metric: metrics.Metric, milestones, start, end, lang: str,
     return shapes
 
 
-def _decorate(fig: go.Figure, metric: metrics.Metric, lang: str, milestones, start,
-              end) -> None:
-    """Target line with its label and numbered milestone marks on a single chart."""
-    fig.update_layout(shapes=[*fig.layout.shapes, *_decorations(metric, milestones, start, end,
-                                                                lang)])
+def _annotations(metric: metrics.Metric, lang: str, milestones, start, end) -> list[dict]:
+    """The target line's label and the numbered milestone marks of a single chart."""
+    annotations = []
     if metric.target is not None and metric.higher_is_better is not None:
-        fig.add_annotation(
-            xref="paper", x=1, y=display_value(metric, metric.target), yref="y",
-            xanchor="right", yanchor="bottom", showarrow=False,
-            text=t("chart.target", lang, target=metrics.format_target(metric, lang)),
-            font={"size": 11, "color": TARGET_COLOR})
+        annotations.append({
+            "xref": "paper", "x": 1, "y": display_value(metric, metric.target), "yref": "y",
+            "xanchor": "right", "yanchor": "bottom", "showarrow": False,
+            "text": t("chart.target", lang, target=metrics.format_target(metric, lang)),
+            "font": {"size": 11, "color": TARGET_COLOR}})
     for on_date, mark, label in milestones_in_range(milestones, lang, start, end):
-        fig.add_annotation(x=on_date, xref="x", y=1, yref="paper", yanchor="bottom",
-                           text=mark, hovertext=label, showarrow=False,
-                           font={"size": 13, "color": MILESTONE_COLOR})
+        annotations.append({"x": on_date, "xref": "x", "y": 1, "yref": "paper",
+                            "yanchor": "bottom", "text": mark, "hovertext": label,
+                            "showarrow": False,
+                            "font": {"size": 13, "color": MILESTONE_COLOR}})
+    return annotations
 
 
 def lines_figure(series: pd.DataFrame, metric_key: str, groups: Sequence[tuple[str, str]],
@@ -150,43 +149,50 @@ def lines_figure(series: pd.DataFrame, metric_key: str, groups: Sequence[tuple[s
                  height: int = 420) -> go.Figure:
     """One line per group (``groups``: (code, label) in legend order) of ``metric_key``,
     an optional dark dashed line for the area's total, the registry's target line, the
-    milestones and the months ``highlight`` shaded."""
+    milestones and the months ``highlight`` shaded.
+
+    Traces and layout are built as dicts and given to the figure at once: each
+    update_*/add_* call re-validates the layout."""
     metric = metrics.get(metric_key)
-    fig = go.Figure()
-    _layout(fig, title or metric.label(lang), height, legend=len(groups) > 1 or total is not None)
-    fig.update_xaxes(type="date", tickformatstops=_tick_stops(lang), showgrid=False,
-                     linecolor=GRID_COLOR)
-    fig.update_yaxes(ticksuffix=axis_suffix(metric), tickformat=_tick_format(metric),
-                     gridcolor=GRID_COLOR, zeroline=False)
+    layout = _layout_dict(title or metric.label(lang), height,
+                          legend=len(groups) > 1 or total is not None)
+    xaxis = {"type": "date", "tickformatstops": _tick_stops(lang), "showgrid": False,
+             "linecolor": GRID_COLOR}
+    yaxis = {"ticksuffix": axis_suffix(metric), "tickformat": _tick_format(metric),
+             "gridcolor": GRID_COLOR, "zeroline": False}
+    layout.update(xaxis=xaxis, yaxis=yaxis)
     frames = [series] + ([total] if total is not None else [])
     buckets = sorted({b for f in frames if f is not None and not f.empty for b in f["bucket"]})
     if not buckets:
-        return fig
+        return go.Figure(layout=layout)
     start, end = bucket_bounds(buckets[0])[0], bucket_bounds(buckets[-1])[1]
-    values = []
+    values, traces = [], []
     for index, (code, label) in enumerate(groups):
         part = series[series["group_code"] == code]
         if part.empty:
             continue
         color = PRIMARY if len(groups) == 1 else PALETTE[index % len(PALETTE)]
-        fig.add_trace(_line(part, metric, lang, label, color))
+        traces.append(_line_dict(part, metric, lang, label, color))
         values += [display_value(metric, v) for v in part[metric_key]]
     if total is not None and not total.empty:
-        fig.add_trace(_line(total, metric, lang, total_label, TOTAL_COLOR, 2.6, "dash"))
+        traces.append(_line_dict(total, metric, lang, total_label, TOTAL_COLOR, 2.6, "dash"))
         values += [display_value(metric, v) for v in total[metric_key]]
-    fig.update_xaxes(range=[start, end])
+    xaxis["range"] = [start, end]
     span = value_range(values, metric)
     if span:
-        fig.update_yaxes(range=span)
+        yaxis["range"] = span
+    shapes = []
     if highlight is not None:
         first, last = highlight
         x0 = max(pd.Timestamp(first + "-01").to_pydatetime(), start)
         x1 = min(pd.Timestamp(add_months(last, 1) + "-01").to_pydatetime(), end)
         if x0 < x1:
-            fig.add_vrect(x0=x0, x1=x1, fillcolor=PRIMARY, opacity=0.07, line_width=0,
-                          layer="below")
-    _decorate(fig, metric, lang, milestones, start, end)
-    return fig
+            shapes.append({"type": "rect", "x0": x0, "x1": x1, "xref": "x", "y0": 0, "y1": 1,
+                           "yref": "y domain", "fillcolor": PRIMARY, "opacity": 0.07,
+                           "line": {"width": 0}, "layer": "below"})
+    layout["shapes"] = [*shapes, *_decorations(metric, milestones, start, end, lang)]
+    layout["annotations"] = _annotations(metric, lang, milestones, start, end)
+    return go.Figure(data=traces, layout=layout)
 
 
 def small_multiples_figure(series: pd.DataFrame, metric_key: str,
