@@ -230,12 +230,12 @@ def comparison_section(scope: Scope, filters: Filters, lang: str, ctl: Controls
     period_b = Period.parse(chosen)
     label_a, label_b = period_a.label(lang), period_b.label(lang)
 
-    total_monthly = trends_data.monthly_sums(scope, filters, "total")
-    headline_comparison(trends.period_values(total_monthly, period_a),
-                        trends.period_values(total_monthly, period_b), lang, label_b)
+    headline_comparison(trends_data.period_values(scope, filters, "total", period_a.key),
+                        trends_data.period_values(scope, filters, "total", period_b.key),
+                        lang, label_b)
 
-    monthly = trends_data.monthly_sums(scope, filters, ctl.breakdown)
-    frame = trends.compare_periods(monthly, period_a, period_b, ctl.metric)
+    frame = trends_data.compare_periods(scope, filters, ctl.breakdown, period_a.key,
+                                        period_b.key, ctl.metric)
     labels = group_labels(frame["group_code"], ctl.breakdown, lang, scope)
     order = [code for code, _ in _ordered_groups(frame, ctl.breakdown, labels)]
     frame = frame.set_index("group_code").loc[order].reset_index()

@@ -31,6 +31,19 @@ def _series(db_url: str, scope: Scope, filters: Filters | None, breakdown: str,
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _period_values(db_url: str, scope: Scope, filters: Filters | None, breakdown: str,
+                   period: str) -> pd.DataFrame:
+    return trends.period_values(_monthly(db_url, scope, filters, breakdown), period)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _compare(db_url: str, scope: Scope, filters: Filters | None, breakdown: str,
+             period_a: str, period_b: str, metric_key: str) -> pd.DataFrame:
+    return trends.compare_periods(_monthly(db_url, scope, filters, breakdown), period_a,
+                                  period_b, metric_key)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _company_names(db_url: str, codes: tuple[str, ...]) -> dict[str, str]:
     return trends.company_names(engine_for(db_url), codes)
 
@@ -42,6 +55,19 @@ def monthly_sums(scope: Scope, filters: Filters | None, breakdown: str) -> pd.Da
 def series(scope: Scope, filters: Filters | None, breakdown: str, grain: str) -> pd.DataFrame:
     """Every metric per bucket and group over the whole data range."""
     return _series(url(), scope, _area_only(filters), breakdown, grain)
+
+
+def period_values(scope: Scope, filters: Filters | None, breakdown: str,
+                  period: str) -> pd.DataFrame:
+    """Every metric per group over one period (trends.period_values)."""
+    return _period_values(url(), scope, _area_only(filters), breakdown, period)
+
+
+def compare_periods(scope: Scope, filters: Filters | None, breakdown: str, period_a: str,
+                    period_b: str, metric_key: str) -> pd.DataFrame:
+    """One metric per group in two periods (trends.compare_periods)."""
+    return _compare(url(), scope, _area_only(filters), breakdown, period_a, period_b,
+                    metric_key)
 
 
 def company_names(codes) -> dict[str, str]:
