@@ -23,6 +23,7 @@ from dashboard.charts import (
     TARGET_COLOR,
     TEXT_COLOR,
     _base_layout,
+    _base_layout_dict,
     _date_tick_stops,
     bucket_midpoint,
     display_value,
@@ -78,37 +79,40 @@ def funnel_figure(table: pd.DataFrame, city_rate: float | None, months: int,
     (period average, log axis), with the average rate and the control limits at
     ``levels`` around it. Dots are coloured by their signal (above/below the limits)."""
     metric = metrics.get("complaint_rate")
-    fig = go.Figure()
-    _base_layout(fig, t("grades.funnel.title", lang), height)
-    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.18, "x": 0},
-                      margin={"l": 10, "r": 16, "t": 50, "b": 10})
-    fig.update_xaxes(type="log", title=t("grades.funnel.x", lang), gridcolor=GRID_COLOR,
-                     tickvals=LOG_TICKS, ticktext=[f"{v:,}" for v in LOG_TICKS])
-    fig.update_yaxes(title=metric.label(lang), ticksuffix="%", gridcolor=GRID_COLOR,
-                     rangemode="tozero", zeroline=False)
+    # traces and layout given to the figure at once (each add_trace/update_* call
+    # re-validates the figure; the league page draws this on every run)
+    layout = _base_layout_dict(t("grades.funnel.title", lang), height)
+    layout.update(
+        showlegend=True, legend={"orientation": "h", "y": -0.18, "x": 0},
+        margin={"l": 10, "r": 16, "t": 50, "b": 10},
+        xaxis={"type": "log", "title": {"text": t("grades.funnel.x", lang)},
+               "gridcolor": GRID_COLOR, "tickvals": LOG_TICKS,
+               "ticktext": [f"{v:,}" for v in LOG_TICKS]},
+        yaxis={"title": {"text": metric.label(lang)}, "ticksuffix": "%",
+               "gridcolor": GRID_COLOR, "rangemode": "tozero", "zeroline": False})
     if table is None or table.empty or city_rate is None:
-        return fig
+        return go.Figure(layout=layout)
     frame = table[(table["households_avg"] > 0) & table["complaint_rate"].notna()]
     if frame.empty:
-        return fig
+        return go.Figure(layout=layout)
     low_x = max(float(frame["households_avg"].min()) * 0.8, 1.0)
     high_x = float(frame["households_avg"].max()) * 1.25
     grid = np.geomspace(low_x, high_x, 120)
     average = display_value(metric, city_rate)
-    fig.add_trace(go.Scatter(
-        x=[grid[0], grid[-1]], y=[average, average], mode="lines",
-        line={"color": TARGET_COLOR, "width": 1.5},
-        name=t("grades.funnel.average", lang,
-               rate=metrics.format_value(metric, city_rate, lang)),
-        hoverinfo="skip"))
+    traces = [{
+        "type": "scatter", "x": [grid[0], grid[-1]], "y": [average, average],
+        "mode": "lines", "line": {"color": TARGET_COLOR, "width": 1.5},
+        "name": t("grades.funnel.average", lang,
+                  rate=metrics.format_value(metric, city_rate, lang)),
+        "hoverinfo": "skip"}]
     for level, dash in zip(sorted(levels), LIMIT_DASHES):
         lower, upper = funnel_curve(city_rate, months, grid, level)
         name = t("grades.funnel.limit", lang, level=level_label(level))
         for values, show in ((upper, True), (lower, False)):
-            fig.add_trace(go.Scatter(
-                x=grid, y=[display_value(metric, v) for v in values], mode="lines",
-                line={"color": TARGET_COLOR, "width": 1, "dash": dash}, name=name,
-                legendgroup=name, showlegend=show, hoverinfo="skip"))
+            traces.append({
+                "type": "scatter", "x": grid, "y": [display_value(metric, v) for v in values],
+                "mode": "lines", "line": {"color": TARGET_COLOR, "width": 1, "dash": dash},
+                "name": name, "legendgroup": name, "showlegend": show, "hoverinfo": "skip"})
     signals = frame["funnel_signal"] if "funnel_signal" in frame else [None] * len(frame)
     custom = [[html.escape(str(row.name_)), html.escape(str(row.code)),
                metrics.format_value(metric, row.rate, lang),
@@ -117,17 +121,17 @@ def funnel_figure(table: pd.DataFrame, city_rate: float | None, months: int,
                                        "rate": frame["complaint_rate"],
                                        "households": frame["households_avg"]}
                                       ).itertuples(index=False)]
-    fig.add_trace(go.Scatter(
-        x=list(frame["households_avg"]),
-        y=[display_value(metric, v) for v in frame["complaint_rate"]],
-        mode="markers", name=t("grades.ks.companies", lang),
-        marker={"size": 8, "color": [SIGNAL_COLORS.get(s, SIGNAL_COLORS[None])
-                                     for s in signals],
-                "line": {"width": 0.5, "color": "white"}},
-        customdata=custom,
-        hovertemplate=("%{customdata[0]}<br>%{customdata[1]}<br><b>%{customdata[2]}</b>"
-                       "<br>%{customdata[3]}<extra></extra>")))
-    return fig
+    traces.append({
+        "type": "scatter", "x": list(frame["households_avg"]),
+        "y": [display_value(metric, v) for v in frame["complaint_rate"]],
+        "mode": "markers", "name": t("grades.ks.companies", lang),
+        "marker": {"size": 8, "color": [SIGNAL_COLORS.get(s, SIGNAL_COLORS[None])
+                                        for s in signals],
+                   "line": {"width": 0.5, "color": "white"}},
+        "customdata": custom,
+        "hovertemplate": ("%{customdata[0]}<br>%{customdata[1]}<br><b>%{customdata[2]}</b>"
+                          "<br>%{customdata[3]}<extra></extra>")})
+    return go.Figure(data=traces, layout=layout)
 
 
 # --- why this grade ---------------------------------------------------------------------------
