@@ -262,12 +262,12 @@ def area_comparison_figure(by_area: pd.DataFrame, metric_key: str, lang: str) ->
     metric = metrics.get(metric_key)
     frame = area_bar_frame(by_area, metric_key, lang)
     height = 90 + 34 * max(len(frame), 1)
-    fig = go.Figure()
-    _base_layout(fig, metric.label(lang), height)
-    fig.update_layout(margin={"l": 10, "r": 40, "t": 44, "b": 10})
+    # one dict given to the figure at once (each update_*/add_* re-validates the layout)
+    layout = _base_layout_dict(metric.label(lang), height)
+    layout["margin"] = {"l": 10, "r": 40, "t": 44, "b": 10}
     met_text = {True: t("status.met", lang), False: t("status.not_met", lang),
                 None: t("status.no_data", lang)}
-    fig.add_trace(go.Bar(
+    bar = go.Bar(
         x=frame["display"], y=frame["area"], orientation="h",
         text=frame["text"], textposition="outside", cliponaxis=False,
         marker={"color": [PRIMARY if met is not False else PRIMARY_LIGHT
@@ -275,27 +275,31 @@ def area_comparison_figure(by_area: pd.DataFrame, metric_key: str, lang: str) ->
         customdata=[[text, met_text[met]] for text, met in zip(frame["text"], frame["met"])],
         hovertemplate=("%{y}<br><b>%{customdata[0]}</b> · %{customdata[1]}<extra></extra>"),
         name=metric.label(lang),
-    ))
-    fig.update_yaxes(autorange="reversed", categoryorder="array",
-                     categoryarray=list(frame["area"]), ticks="outside", ticklen=4,
-                     tickcolor="white")
-    fig.update_xaxes(ticksuffix=axis_suffix(metric), tickformat=_tick_format(metric),
-                     gridcolor=GRID_COLOR, zeroline=True, zerolinecolor=GRID_COLOR,
-                     rangemode="tozero")
+    )
+    layout["yaxis"] = {"autorange": "reversed", "categoryorder": "array",
+                       "categoryarray": list(frame["area"]), "ticks": "outside",
+                       "ticklen": 4, "tickcolor": "white"}
+    xaxis = {"ticksuffix": axis_suffix(metric), "tickformat": _tick_format(metric),
+             "gridcolor": GRID_COLOR, "zeroline": True, "zerolinecolor": GRID_COLOR,
+             "rangemode": "tozero"}
+    layout["xaxis"] = xaxis
     values = [v for v in frame["display"] if v is not None and not pd.isna(v)]
     if metric.target is not None and metric.higher_is_better is not None:
         target = display_value(metric, metric.target)
-        fig.add_shape(type="line", xref="x", x0=target, x1=target, yref="paper", y0=0, y1=1,
-                      line={"color": TARGET_COLOR, "width": 1.5, "dash": "dash"},
-                      name="target")
-        fig.add_annotation(
-            x=target, xref="x", y=1, yref="paper", yanchor="bottom", xanchor="left",
-            text=t("chart.target", lang, target=metrics.format_target(metric, lang)),
-            showarrow=False, font={"size": 11, "color": TARGET_COLOR}, name="target")
+        layout["shapes"] = [{"type": "line", "xref": "x", "x0": target, "x1": target,
+                             "yref": "paper", "y0": 0, "y1": 1,
+                             "line": {"color": TARGET_COLOR, "width": 1.5, "dash": "dash"},
+                             "name": "target"}]
+        layout["annotations"] = [{
+            "x": target, "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
+            "xanchor": "left",
+            "text": t("chart.target", lang, target=metrics.format_target(metric, lang)),
+            "showarrow": False, "font": {"size": 11, "color": TARGET_COLOR},
+            "name": "target"}]
         values.append(target)
     if values:
-        fig.update_xaxes(range=[min(0.0, min(values)), max(values) * 1.18 or 1.0])
-    return fig
+        xaxis["range"] = [min(0.0, min(values)), max(values) * 1.18 or 1.0]
+    return go.Figure(data=[bar], layout=layout)
 
 
 def area_bar_frame(by_area: pd.DataFrame, metric_key: str, lang: str) -> pd.DataFrame:
