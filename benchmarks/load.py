@@ -2,7 +2,7 @@
 table.
 
     .venv/bin/python -m benchmarks.load [--db sqlite|postgresql|URL] [--sessions 20]
-        [--seconds 120] [--think 5.0] [--json OUT]
+        [--seconds 120] [--think 5.0] [--ramp 5.0] [--json OUT]
 
 ``--db`` as in benchmarks.run (default: the city demo in var/bench-city.sqlite, which
 must exist: build it with ``python -m benchmarks.run --scale city`` first). The server
@@ -17,7 +17,9 @@ cycles through every page and changes period, district and street on the way, wi
 random think time of 0.5–1.5 × ``--think`` seconds between requests. The default, 5 s,
 stands for a person: a real browser needs 3–6 s after a page's script run to draw its
 charts (benchmarks.run's browser part) before anyone can read the page and click on;
-``--think 0`` hammers the server.
+``--think 0`` hammers the server. Sessions arrive one after another at random moments of
+the first ``--ramp`` seconds (default: the think time), as people open the dashboard,
+rather than all in the same millisecond; every request from then on counts.
 
 Every answer is checked: an exception element in the deltas, a script that did not
 finish successfully, a run of another page than requested, an answer without the page's
@@ -131,14 +133,16 @@ async def _answer(ws, step: Step, tally: Tally) -> None:
 
 
 async def session(base: str, steps: list[Step], deadline: float, think_s: float,
-                  rng: random.Random, tally: Tally) -> None:
-    """One user: connect, then request step after step until ``deadline``; reconnect
-    after a dropped connection (counted as an error)."""
+                  rng: random.Random, tally: Tally, ramp_s: float = 0.0) -> None:
+    """One user: arrive at a random moment of the first ``ramp_s`` seconds, connect, then
+    request step after step until ``deadline``; reconnect after a dropped connection
+    (counted as an error)."""
     import websockets
     from streamlit.proto.BackMsg_pb2 import BackMsg
 
     url = base.replace("http://", "ws://") + "/_stcore/stream"
     index = rng.randrange(len(steps))
+    await asyncio.sleep(rng.uniform(0.0, ramp_s))
     while time.monotonic() < deadline:
         try:
             async with websockets.connect(url, max_size=None, open_timeout=30) as ws:
@@ -159,30 +163,33 @@ async def session(base: str, steps: list[Step], deadline: float, think_s: float,
 
 
 async def _drive(base: str, rounds: list[list[Step]], seconds: float, think_s: float,
-                 seed: int) -> Tally:
+                 seed: int, ramp_s: float) -> Tally:
     tally = Tally()
     deadline = time.monotonic() + seconds
     await asyncio.gather(*[
-        session(base, steps, deadline, think_s, random.Random(seed + number), tally)
+        session(base, steps, deadline, think_s, random.Random(seed + number), tally, ramp_s)
         for number, steps in enumerate(rounds)])
     return tally
 
 
 def run_load(db_url: str, sessions: int = 20, seconds: float = 120.0, think_s: float = 5.0,
-             seed: int = 42, base: str | None = None, pid: int | None = None) -> dict:
+             seed: int = 42, base: str | None = None, pid: int | None = None,
+             ramp_s: float | None = None) -> dict:
     """Drive ``sessions`` sessions for ``seconds`` against the server at ``base`` (pid
-    ``pid``), or against a server started here; return the figures."""
+    ``pid``), or against a server started here; sessions arrive over the first
+    ``ramp_s`` seconds (default ``think_s``). Returns the figures."""
+    ramp_s = think_s if ramp_s is None else ramp_s
     if base is None:
         with served_app(db_url, "bench-load.log") as (base, pid):
-            return run_load(db_url, sessions, seconds, think_s, seed, base, pid)
+            return run_load(db_url, sessions, seconds, think_s, seed, base, pid, ramp_s)
     # Each session looks at its own district, street, estate and company.
     rounds = [steps_for(db_url, seed + number) for number in range(sessions)]
     with TreeMemory(pid) as memory:
         started_mb = memory.current_mb()
-        tally = asyncio.run(_drive(base, rounds, seconds, think_s, seed))
+        tally = asyncio.run(_drive(base, rounds, seconds, think_s, seed, ramp_s))
     every = [ms for values in tally.times_ms.values() for ms in values]
     result = {
-        "sessions": sessions, "seconds": seconds, "think_s": think_s,
+        "sessions": sessions, "seconds": seconds, "think_s": think_s, "ramp_s": ramp_s,
         "requests": len(every), "script_runs": tally.script_runs, "charts": tally.charts,
         "errors": len(tally.errors), "error_samples": tally.errors[:20],
         "page_ms": summarise(every) if every else None,
@@ -203,7 +210,8 @@ def run_load(db_url: str, sessions: int = 20, seconds: float = 120.0, think_s: f
 
 def print_result(result: dict) -> None:
     print(f"load: {result['sessions']} sessions × {result['seconds']:.0f} s, think "
-          f"{result['think_s']} s: {result['requests']} page requests, "
+          f"{result['think_s']} s, arriving over {result.get('ramp_s', 0)} s: "
+          f"{result['requests']} page requests, "
           f"{result['script_runs']} script runs, {result['charts']} charts, "
           f"{result['errors']} errors")
     print(f"{'request':<12}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
@@ -230,10 +238,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--think", type=float, default=5.0,
                         help="mean think time between a session's requests, seconds")
+    parser.add_argument("--ramp", type=float, default=None,
+                        help="sessions arrive over this many first seconds (default: --think)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
     database = bench_database(args.db, args.scale, reuse=True)
-    result = run_load(database.url, args.sessions, args.seconds, args.think)
+    result = run_load(database.url, args.sessions, args.seconds, args.think,
+                      ramp_s=args.ramp)
     result["database"] = database.label
     print_result(result)
     if args.json:
