@@ -4,6 +4,11 @@ card, the unmanaged-estates list, the big-property bundle planner and the trends
 Functions returning data (``clicked_code``, ``unmanaged_table``, ``bundle_table``,
 ``trend_table``, ``bundles_xlsx``, ``estate_card_html``, …) are pure and tested directly;
 the others render. Page-owned URL parameter: ``estate`` (the selected estate's code).
+
+What the map and the unmanaged list show is cached (``st.cache_data``, keyed like the
+reads: database URL, scope, area, month, language, settings): at province scale,
+escaping and serialising 20,000 estates costs more than every read of the page, and a
+rerun (a click, a widget) would otherwise redo it.
 """
 
 from __future__ import annotations
@@ -22,11 +27,13 @@ import streamlit as st
 from dashboard import components, coverage_assets, coverage_charts, coverage_data, data
 from dashboard.charts import PLOTLY_CONFIG
 from dashboard.coverage_maps import (
+    MapData,
     MapSettings,
-    build_coverage_map,
+    coverage_map,
     esc,
     format_income,
     grade_label,
+    map_data,
     mode_label,
 )
 from dashboard.i18n import t
@@ -160,17 +167,37 @@ def map_settings() -> MapSettings:
     return MapSettings.from_environment()
 
 
+def _area(filters: Filters, month: str) -> Filters:
+    """The filters as the map's reads see them (the period is the as-of month), so that
+    periods with the same as-of month share the cached map."""
+    return Filters(period=month, district=filters.district, street=filters.street)
+
+
+#: cached maps kept at most (a province map's data is a few megabytes)
+MAP_CACHE_ENTRIES = 64
+
+
+@st.cache_data(ttl=data.TTL_SECONDS, show_spinner=False, max_entries=MAP_CACHE_ENTRIES)
+def _map_data(db_url: str, scope: Scope, area: Filters, month: str, lang: str, shift: bool,
+              plan_settings: bundles.BundleSettings) -> MapData:
+    """The map's data (``db_url`` keys the cache; the reads use the current database)."""
+    streets, districts = coverage_data.shapes(scope, area, month)
+    planned = map_bundles(coverage_data.plan(scope, area, month, plan_settings), lang)
+    return map_data(coverage_data.estates(scope, area, month), streets, districts, lang,
+                    shift, planned)
+
+
 def map_section(scope: Scope, filters: Filters, lang: str, month: str,
-                estates: pd.DataFrame, bundle_collection: dict | None) -> str | None:
-    """The coverage map and, beside it, the card of the selected estate. Returns the
-    selected estate's code."""
+                estates: pd.DataFrame, plan_settings: bundles.BundleSettings) -> str | None:
+    """The coverage map (with the bundles the planner makes with ``plan_settings``) and,
+    beside it, the card of the selected estate. Returns the selected estate's code."""
     st.subheader(t("coverage.map", lang))
     settings = map_settings()
     description = _describe(filters, lang, scope, month)
     st.caption(t("coverage.map_caption", lang, description=description,
                  estates=f"{len(estates):,}"))
     missing = coverage_assets.missing_assets()
-    codes = set(estates["code"].astype(str))
+    codes = set(estates["code"].astype(str).tolist())
     selected = st.session_state.get(KEY_SELECTED)
     if selected not in codes:
         selected = _selected_from_url(codes)
@@ -181,9 +208,9 @@ def map_section(scope: Scope, filters: Filters, lang: str, month: str,
         else:
             from streamlit_folium import st_folium  # imported here: heavy, page-only
 
-            streets, districts = coverage_data.shapes(scope, filters, month)
-            fmap = build_coverage_map(estates, streets, districts, lang, settings,
-                                      bundle_collection)
+            fmap = coverage_map(_map_data(data.url(), scope, _area(filters, month), month,
+                                          lang, settings.shift_to_gcj02, plan_settings),
+                                lang, settings)
             value = st_folium(
                 fmap, key=KEY_MAP, height=640, use_container_width=True, render=False,
                 returned_objects=["last_object_clicked", "last_object_clicked_tooltip"])
@@ -325,19 +352,29 @@ def unmanaged_table(estates: pd.DataFrame, nearest: pd.DataFrame, since: pd.Data
     return frame
 
 
-def unmanaged_section(scope: Scope, filters: Filters, lang: str, month: str,
-                      estates: pd.DataFrame) -> pd.DataFrame:
+@st.cache_data(ttl=data.TTL_SECONDS, show_spinner=False)
+def _unmanaged_view(db_url: str, scope: Scope, area: Filters, month: str, lang: str
+                    ) -> tuple[pd.DataFrame, bytes]:
+    """:func:`unmanaged_table` and its CSV download (``db_url`` keys the cache)."""
+    estates = coverage_data.estates(scope, area, month)
+    nearest = coverage_data.nearest(scope, area, month, NEAREST_K)
+    since = coverage_data.unmanaged_since(scope, area, month)
+    table = unmanaged_table(estates, nearest, since, month, lang)
+    description = _describe(area, lang, scope, month)
+    return table, components.table_csv(table, t("coverage.download.filters", lang,
+                                                 description=description))
+
+
+def unmanaged_section(scope: Scope, filters: Filters, lang: str, month: str) -> pd.DataFrame:
     """The list of unmanaged estates with their nearest managed neighbours; selecting a
     row selects the estate on the card. Returns the table shown."""
     st.subheader(t("coverage.unmanaged.title", lang))
-    description = _describe(filters, lang, scope, month)
-    nearest = coverage_data.nearest(scope, filters, month, NEAREST_K)
-    since = coverage_data.unmanaged_since(scope, filters, month)
-    table = unmanaged_table(estates, nearest, since, month, lang)
+    table, csv = _unmanaged_view(data.url(), scope, _area(filters, month), month, lang)
     if table.empty:
         st.info(t("coverage.unmanaged.none", lang, month=Period.parse(month).label(lang)))
         return table
-    st.caption(t("coverage.unmanaged.caption", lang, description=description,
+    st.caption(t("coverage.unmanaged.caption", lang,
+                 description=_describe(filters, lang, scope, month),
                  count=f"{len(table):,}"))
     event = st.dataframe(table, hide_index=True, width="stretch", key=KEY_TABLE,
                          on_select="rerun", selection_mode="single-row",
@@ -349,9 +386,7 @@ def unmanaged_section(scope: Scope, filters: Filters, lang: str, month: str,
             _remember(code)
             st.rerun()
     st.download_button(
-        t("coverage.download.csv", lang),
-        data=components.table_csv(table, t("coverage.download.filters", lang,
-                                           description=description)),
+        t("coverage.download.csv", lang), data=csv,
         file_name=_file_name("unmanaged", filters, month, "csv"), mime="text/csv",
         key="coverage_unmanaged_csv", on_click="ignore")
     return table

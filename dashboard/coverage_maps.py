@@ -17,6 +17,10 @@ Each layer is one GeoJSON FeatureCollection (fast with 20,000 estates):
 * old estates (built before 2006), a brown dashed ring (off at first);
 * big-property bundles (when planned).
 
+Building is split in two: :func:`map_data` escapes and serialises the data (the costly
+part at province scale, so the page caches it) and :func:`coverage_map` assembles the
+folium map from it on each run; :func:`build_coverage_map` does both.
+
 Every text from the database is escaped with :func:`html.escape` before it enters a
 tooltip, popup or legend (folium puts property values into innerHTML).
 """
@@ -33,8 +37,9 @@ from pathlib import Path
 from typing import Any
 
 import folium
+import numpy as np
 import pandas as pd
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.map import Layer
 from folium.template import Template
 
@@ -148,6 +153,12 @@ def marker_radius(households: Any) -> float:
     return SIZE_RADII[-1]
 
 
+def marker_radii(households) -> np.ndarray:
+    """:func:`marker_radius` of an array of households (NaN counts as 0)."""
+    values = np.nan_to_num(np.asarray(households, dtype=float), nan=0.0)
+    return np.asarray(SIZE_RADII)[np.searchsorted(SIZE_BOUNDS, values, side="right")]
+
+
 def coverage_color(rate: Any) -> str:
     if rate is None or pd.isna(rate):
         return NO_DATA_COLOR
@@ -172,6 +183,12 @@ ESTATE_ROW = ("code", "lng", "lat", "name", "company", "mode", "households", "gr
               "built", "radius", "managed", "old")
 
 
+def _escaped(values) -> list[str]:
+    """:func:`esc` of each value (strings, the common case, escaped directly)."""
+    return [html.escape(value, quote=True) if isinstance(value, str) else esc(value)
+            for value in values]
+
+
 def estate_data(estates: pd.DataFrame, shift: bool = False) -> dict:
     """The estates as compact rows for the browser (one copy shared by the estate,
     unmanaged and old-estate layers): ``{"companies": [...], "rows": [[...], ...]}``,
@@ -182,23 +199,23 @@ def estate_data(estates: pd.DataFrame, shift: bool = False) -> dict:
     lng, lat = located["longitude"].to_numpy(float), located["latitude"].to_numpy(float)
     if shift:
         lng, lat = wgs84_to_gcj02(lng, lat)
-    companies: dict[str, int] = {}
-    rows = []
-    columns = ("code", "name", "company_name", "management_mode", "households", "grade",
-               "build_year", "managed", "old")
-    for values, x, y in zip(located[list(columns)].itertuples(index=False, name=None),
-                            lng, lat):
-        code, name, company, mode, households, grade, built, managed, old = values
-        if isinstance(company, str) and company:
-            company_index = companies.setdefault(esc(company), len(companies))
-        else:
-            company_index = -1
-        rows.append([
-            esc(code), round(float(x), 6), round(float(y), 6), esc(name), company_index,
-            str(mode), int(households), grade if isinstance(grade, str) else "",
-            int(built) if pd.notna(built) else None, marker_radius(households),
-            1 if managed else 0, 1 if old else 0])
-    return {"companies": list(companies), "rows": rows}
+    # .tolist() first: iterating a pandas string column goes value by value through Arrow
+    names = [name if isinstance(name, str) and name else None
+             for name in located["company_name"].tolist()]
+    company_index, companies = pd.factorize(pd.Series(names, dtype=object))
+    households = located["households"].to_numpy(float)
+    years = located["build_year"].to_numpy(float)
+    built = [None if math.isnan(year) else int(year) for year in years.tolist()]
+    grades = [grade if isinstance(grade, str) else "" for grade in located["grade"].tolist()]
+    columns = (
+        _escaped(located["code"].tolist()), [round(x, 6) for x in lng.tolist()],
+        [round(y, 6) for y in lat.tolist()], _escaped(located["name"].tolist()),
+        company_index.tolist(), [str(mode) for mode in located["management_mode"].tolist()],
+        np.nan_to_num(households, nan=0.0).astype(int).tolist(), grades, built,
+        marker_radii(households).tolist(),
+        located["managed"].astype(bool).astype(int).tolist(),
+        located["old"].astype(bool).astype(int).tolist())
+    return {"companies": _escaped(companies), "rows": [list(row) for row in zip(*columns)]}
 
 
 def street_features(streets: pd.DataFrame, lang: str, shift: bool = False) -> dict:
@@ -313,11 +330,25 @@ def to_js(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
+class _Verbatim(Element):
+    """Text placed in the page as it is. A plain :class:`Element` would compile its text
+    as a Jinja template: a third of a second for 20,000 estates' data, and a name from the
+    data that looks like template syntax (``{% if %}``) would break the map."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
 class SharedData(MacroElement):
     """A JavaScript variable holding data that several layers use (sent once).
 
     ``kind="features"``: a FeatureCollection as is; ``kind="estates"``: compact estate
-    rows (:func:`estate_data`) turned into GeoJSON features in the browser.
+    rows (:func:`estate_data`) turned into GeoJSON features in the browser. ``payload``
+    is the data already serialised with :func:`to_js` (see :class:`MapData`).
     """
 
     _template = Template("""
@@ -338,11 +369,16 @@ class SharedData(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, data: dict, kind: str = "features"):
+    def __init__(self, payload: str, kind: str = "features"):
         super().__init__()
         self._name = "SharedData"
         self.kind = kind
-        self.payload = to_js(data)
+        self.payload = payload
+
+    def render(self, **kwargs) -> None:
+        """Put the script in the page verbatim (see :class:`_Verbatim`)."""
+        script = self._template.module.__dict__["script"](self, kwargs)
+        self.get_root().script.add_child(_Verbatim(script), name=self.get_name())
 
 
 class DataLayer(Layer):
@@ -585,6 +621,38 @@ def bounds_of(estates: pd.DataFrame, streets: pd.DataFrame,
     return [[float(lat.min()), float(lng.min())], [float(lat.max()), float(lng.max())]]
 
 
+@dataclass(frozen=True)
+class MapData:
+    """What the map shows, serialised for the browser: the costly part of building the
+    map (tens of thousands of escaped texts and a few megabytes of JSON at province
+    scale), kept apart so a page can cache it and assemble the map from it on each run.
+
+    The ``*_js`` fields are :func:`to_js` text; ``bundles_js`` is None without bundles.
+    """
+
+    estates_js: str
+    streets_js: str
+    districts_js: str
+    bundles_js: str | None
+    bounds: list[list[float]]
+    estate_count: int
+
+
+def map_data(estates: pd.DataFrame, streets: pd.DataFrame, districts: pd.DataFrame,
+             lang: str, shift: bool = False, bundles: dict | None = None) -> MapData:
+    """The :class:`MapData` of ``estates`` (from :func:`data_access.coverage.estates`),
+    the street polygons (with coverage columns), the district outlines and the planner's
+    bundles, in ``lang``; shifted to GCJ-02 when ``shift``."""
+    has_bundles = bool(bundles and bundles.get("features"))
+    return MapData(
+        estates_js=to_js(estate_data(estates, shift)),
+        streets_js=to_js(street_features(streets, lang, shift)),
+        districts_js=to_js(district_features(districts, lang, shift)),
+        bundles_js=to_js(bundle_features(bundles, lang, shift)) if has_bundles else None,
+        bounds=bounds_of(estates, streets, shift) or [[37.3, 121.9], [37.6, 122.3]],
+        estate_count=len(estates))
+
+
 def build_coverage_map(estates: pd.DataFrame, streets: pd.DataFrame,
                        districts: pd.DataFrame, lang: str,
                        settings: MapSettings | None = None, bundles: dict | None = None,
@@ -592,9 +660,17 @@ def build_coverage_map(estates: pd.DataFrame, streets: pd.DataFrame,
     """The coverage map of ``estates`` (from :func:`data_access.coverage.estates`) over
     the street polygons (with coverage columns) and district outlines."""
     settings = settings or MapSettings()
-    shift = settings.shift_to_gcj02
-    canvas = len(estates) > CANVAS_THRESHOLD if canvas is None else canvas
-    bounds = bounds_of(estates, streets, shift) or [[37.3, 121.9], [37.6, 122.3]]
+    data = map_data(estates, streets, districts, lang, settings.shift_to_gcj02, bundles)
+    return coverage_map(data, lang, settings, canvas, height)
+
+
+def coverage_map(data: MapData, lang: str, settings: MapSettings | None = None,
+                 canvas: bool | None = None, height: int = 620) -> folium.Map:
+    """The coverage map of :func:`map_data`'s result (which must have been made with
+    ``lang`` and ``settings.shift_to_gcj02``). Cheap: the data is already serialised."""
+    settings = settings or MapSettings()
+    canvas = data.estate_count > CANVAS_THRESHOLD if canvas is None else canvas
+    bounds = data.bounds
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     fmap = folium.Map(location=center, zoom_start=11, tiles=None, prefer_canvas=canvas,
                       control_scale=True, height=height, max_zoom=19)
@@ -605,7 +681,7 @@ def build_coverage_map(estates: pd.DataFrame, streets: pd.DataFrame,
                          name=t("coverage.layer.tiles", lang), overlay=True, control=True,
                          max_zoom=19).add_to(fmap)
 
-    street_data = SharedData(street_features(streets, lang, shift)).add_to(fmap)
+    street_data = SharedData(data.streets_js).add_to(fmap)
     street_tip = table_tooltip_js([
         (t("coverage.field.street", lang), "p.street"),
         (t("coverage.field.coverage", lang), "p.coverage"),
@@ -620,12 +696,12 @@ def build_coverage_map(estates: pd.DataFrame, streets: pd.DataFrame,
                   tooltip_js=street_tip if key != "coverage.layer.boundaries" else None
                   ).add_to(fmap)
 
-    district_data = SharedData(district_features(districts, lang, shift)).add_to(fmap)
+    district_data = SharedData(data.districts_js).add_to(fmap)
     DataLayer(district_data, DISTRICT_STYLE, t("coverage.layer.districts", lang),
               interactive=False).add_to(fmap)
 
-    if bundles and bundles.get("features"):
-        bundle_data = SharedData(bundle_features(bundles, lang, shift)).add_to(fmap)
+    if data.bundles_js is not None:
+        bundle_data = SharedData(data.bundles_js).add_to(fmap)
         DataLayer(bundle_data, BUNDLE_STYLE, t("coverage.layer.bundles", lang),
                   tooltip_js=table_tooltip_js([
                       (t("coverage.field.bundle", lang), "p.bundle"),
@@ -635,10 +711,10 @@ def build_coverage_map(estates: pd.DataFrame, streets: pd.DataFrame,
                       (t("coverage.field.candidates", lang), "p.candidates")])
                   ).add_to(fmap)
 
-    estate_source = SharedData(estate_data(estates, shift), kind="estates").add_to(fmap)
+    estate_source = SharedData(data.estates_js, kind="estates").add_to(fmap)
     tooltip = estate_tooltip_js(lang)
     dots, rings, old_rings = estate_styles(
-        CROWDED_SCALE if len(estates) > CROWDED_THRESHOLD else 1.0)
+        CROWDED_SCALE if data.estate_count > CROWDED_THRESHOLD else 1.0)
     for key, style, filter_js, show in (
             ("coverage.layer.estates", dots, None, True),
             ("coverage.layer.old", old_rings,
@@ -649,15 +725,15 @@ def build_coverage_map(estates: pd.DataFrame, streets: pd.DataFrame,
                   tooltip_js=tooltip, popup=True, show=show).add_to(fmap)
 
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
-    Legend(legend_html(lang, has_bundles=bool(bundles and bundles.get("features")))
-           ).add_to(fmap)
+    Legend(legend_html(lang, has_bundles=data.bundles_js is not None)).add_to(fmap)
     localize_assets(fmap)
     return fmap
 
 
 __all__ = [
-    "CANVAS_THRESHOLD", "DataLayer", "ESTATE_FIELDS", "Legend", "SharedData", "MODE_COLORS", "MapSettings",
-    "bounds_of", "build_coverage_map", "bundle_features", "coverage_color",
-    "district_features", "esc", "estate_data", "external_links", "grade_label",
-    "legend_html", "localize_assets", "marker_radius", "mode_label", "street_features",
+    "CANVAS_THRESHOLD", "DataLayer", "ESTATE_FIELDS", "Legend", "MODE_COLORS", "MapData",
+    "MapSettings", "SharedData", "bounds_of", "build_coverage_map", "bundle_features",
+    "coverage_color", "coverage_map", "district_features", "esc", "estate_data",
+    "external_links", "grade_label", "legend_html", "localize_assets", "map_data",
+    "marker_radii", "marker_radius", "mode_label", "street_features",
 ]

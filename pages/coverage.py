@@ -4,7 +4,7 @@ neighbours, the big-property (大物业) bundle planner and coverage trends.
 The planner and the trends are expanders whose content runs only when opened
 (``on_change="rerun"``): their tables and plotly charts would otherwise compete with the
 map for the browser (benchmarks/map_render.py). The planner's settings are kept while it
-is closed, so the map's bundles stay as planned."""
+is closed, so the map's bundles stay as planned (the map reads the plan itself, cached)."""
 
 import streamlit as st
 
@@ -29,15 +29,15 @@ else:
         st.info(t("coverage.no_estates", lang, month=Period.parse(month).label(lang)))
     else:
         settings = coverage_components.planner_settings(keep=True)
-        plan = coverage_data.plan(scope, filters, month, settings)
-        coverage_components.map_section(scope, filters, lang, month, estates,
-                                        coverage_components.map_bundles(plan, lang))
-        coverage_components.unmanaged_section(scope, filters, lang, month, estates)
+        coverage_components.map_section(scope, filters, lang, month, estates, settings)
+        coverage_components.unmanaged_section(scope, filters, lang, month)
         planner = st.expander(t("coverage.plan.title", lang),
                               key=coverage_components.KEY_PLAN_OPEN, on_change="rerun")
         if planner.open:
             with planner:
-                coverage_components.planner_section(scope, filters, lang, month, plan)
+                coverage_components.planner_section(
+                    scope, filters, lang, month,
+                    coverage_data.plan(scope, filters, month, settings))
 
 trend = st.expander(t("coverage.trend.title", lang), key=coverage_components.KEY_TREND_OPEN,
                      on_change="rerun")

@@ -34,14 +34,16 @@ Hand-computed answers (as of 2025-12):
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+import re
 
 import folium
 import pandas as pd
 import pyproj
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import and_, delete, event, select
 
 from dashboard import coverage_maps as maps
 from dashboard.coverage_components import (
@@ -54,21 +56,25 @@ from dashboard.coverage_components import (
     trend_table,
     unmanaged_table,
 )
-from data_access import bundles, coverage, queries
+from data_access import bundles, coverage, metrics, queries
 from data_access.engine import make_engine
-from data_access.filters import Filters, Scope
+from data_access.filters import Filters, Scope, area_clause
 from data_access.loading import bulk_insert
 from data_access.schema import (
+    MANAGED_MODES,
     assessment,
     company,
     contract,
     district,
     estate,
+    estate_month,
     meta,
     metadata,
+    project_quarter,
     street,
 )
 from data_access.summary import refresh_summaries
+from tests.fixture_city import D1, D2, S1, S2, S3
 
 ORIGIN = (600000.0, 4150000.0)
 TO_WGS84 = pyproj.Transformer.from_crs("EPSG:32651", "EPSG:4326", always_xy=True)
@@ -390,6 +396,147 @@ def test_coverage_trend_city_and_by_street(town):
     assert sa.loc["2025-Q1", "coverage_rate"] == pytest.approx(3 / 6)
 
 
+# --- the reads on both databases: the same frames as from the projects' rows ---------------------
+
+def _frame_of(engine, statement) -> pd.DataFrame:
+    with engine.connect() as conn:
+        result = conn.execute(statement)
+        return pd.DataFrame([tuple(row) for row in result], columns=list(result.keys()))
+
+
+def _assessed_by_projects(engine, scope, month):
+    """The latest quarter up to ``month`` with projects in scope, from project_quarter."""
+    projects = _frame_of(engine, select(project_quarter.c.quarter).where(
+        area_clause(project_quarter.c.street_id, scope)))
+    quarter = f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
+    quarters = sorted(q for q in projects["quarter"] if q <= quarter)
+    return quarters[-1] if quarters else None
+
+
+def _estates_by_rows(engine, scope, filters, month) -> pd.DataFrame:
+    """coverage.estates the plain way: one joined row per estate, every project row of
+    the quarter, summed and graded in pandas by the whole registry."""
+    em = estate_month
+    frame = _frame_of(engine, select(
+        estate.c.id.label("estate_id"), estate.c.code, estate.c.name, estate.c.longitude,
+        estate.c.latitude, em.c.households, estate.c.floor_area_m2, estate.c.build_year,
+        estate.c.fee_yuan_m2_month, em.c.management_mode,
+        company.c.code.label("company_code"), company.c.name.label("company_name"),
+        street.c.code.label("street_code"), street.c.name.label("street_name"),
+        street.c.name_en.label("street_name_en"), district.c.code.label("district_code"),
+        district.c.name.label("district_name"), district.c.name_en.label("district_name_en"))
+        .select_from(estate.join(em, and_(em.c.estate_id == estate.c.id, em.c.month == month))
+                     .join(street, street.c.id == estate.c.street_id)
+                     .join(district, district.c.id == street.c.district_id)
+                     .outerjoin(company, company.c.id == em.c.company_id))
+        .where(area_clause(estate.c.street_id, scope, filters)))
+    if frame.empty:
+        return pd.DataFrame(columns=coverage.ESTATE_COLUMNS)
+    quarter = _assessed_by_projects(engine, scope, month)
+    pq = project_quarter
+    projects = _frame_of(engine, select(pq.c.estate_id, pq.c.households, pq.c.score).where(
+        and_(pq.c.quarter == quarter, area_clause(pq.c.street_id, scope, filters))))
+    sums = pd.DataFrame({"estate_id": projects["estate_id"],
+                         "score_weighted": projects["households"] * projects["score"],
+                         "score_weight": projects["households"].astype(float)})
+    graded = metrics.evaluate(sums.groupby("estate_id", as_index=False).sum())
+    frame = frame.merge(graded[["estate_id", "assessment_score", "grade"]], on="estate_id",
+                        how="left").sort_values("code", ignore_index=True)
+    frame["grade"] = frame["grade"].astype(object).where(frame["grade"].notna(), None)
+    frame["managed"] = frame["management_mode"].isin(MANAGED_MODES)
+    frame["old"] = frame["build_year"].notna() & (frame["build_year"] < 2006)
+    return frame[coverage.ESTATE_COLUMNS]
+
+
+def _company_grades_by_projects(engine, scope, month) -> pd.DataFrame:
+    quarter = _assessed_by_projects(engine, scope, month)
+    pq = project_quarter
+    rows = _frame_of(engine, select(company.c.code.label("company_code"),
+                                    company.c.name.label("company_name"), pq.c.households,
+                                    pq.c.score)
+                     .select_from(pq.join(company, company.c.id == pq.c.company_id))
+                     .where(and_(pq.c.quarter == quarter, area_clause(pq.c.street_id, scope))))
+    if rows.empty:
+        return pd.DataFrame(columns=coverage.COMPANY_GRADE_COLUMNS)
+    sums = pd.DataFrame({"company_code": rows["company_code"],
+                         "score_weighted": rows["households"] * rows["score"],
+                         "score_weight": rows["households"].astype(float)})
+    graded = metrics.evaluate(sums.groupby("company_code", as_index=False).sum())
+    names = rows.drop_duplicates("company_code")[["company_code", "company_name"]]
+    return (names.merge(graded, on="company_code").assign(quarter=quarter)
+            .sort_values("company_code", ignore_index=True)[coverage.COMPANY_GRADE_COLUMNS])
+
+
+#: (scope, filters) of the fixture city: whole districts (the roll-ups serve them) and
+#: streets (they do not)
+CITY_VIEWS = ((EVERYTHING, Filters("2024")), (EVERYTHING, Filters("2024", D1)),
+              (EVERYTHING, Filters("2024", D1, S1)), (EVERYTHING, Filters("2024", D2)),
+              (Scope(district_codes=frozenset({D1})), Filters("2024")),
+              (Scope(street_codes=frozenset({S1, S3})), Filters("2024")))
+CITY_MONTHS = ("2024-12", "2024-03", "2023-12")
+
+
+def test_reads_equal_the_plain_reads_of_the_projects(fixture_engine):
+    for (scope, filters), month in itertools.product(CITY_VIEWS, CITY_MONTHS):
+        what = f"{scope} {filters} {month}"
+        assert coverage.latest_assessed_quarter(fixture_engine, scope, month) == \
+            _assessed_by_projects(fixture_engine, scope, month), what
+        expected = _estates_by_rows(fixture_engine, scope, filters, month)
+        if expected.empty:
+            assert coverage.estates(fixture_engine, scope, filters, month).empty, what
+        else:
+            pd.testing.assert_frame_equal(
+                coverage.estates(fixture_engine, scope, filters, month), expected, obj=what)
+        expected = _company_grades_by_projects(fixture_engine, scope, month)
+        if expected.empty:
+            assert coverage.company_grades(fixture_engine, scope, month).empty, what
+        else:
+            pd.testing.assert_frame_equal(coverage.company_grades(fixture_engine, scope, month),
+                                          expected, obj=what)
+
+
+def test_estates_and_company_grades_of_the_fixture_city(fixture_engine):
+    """Hand-worked (the comparison above proves the paths agree; these the figures)."""
+    december = coverage.estates(fixture_engine, EVERYTHING, Filters("2024"), "2024-12")
+    # E1 C1 professional, E2 street bundle with C2, E3 C1 (from April), E4 self-managed
+    assert list(december["code"]) == ["E1", "E2", "E3", "E4"]
+    assert list(december["management_mode"]) == ["professional", "bundle", "professional",
+                                                 "self"]
+    assert list(december["managed"]) == [True, True, True, False]
+    # only 2024-Q1 was assessed: E1 (92 by the street, 80 by the owners) 86, E3 70
+    assert list(december["assessment_score"].fillna(-1)) == pytest.approx([86, -1, 70, -1])
+    assert list(december["grade"]) == ["qualified", None, "unqualified", None]
+    assert list(december["street_code"]) == [S1, S1, S2, S3]
+    grades = coverage.company_grades(fixture_engine, EVERYTHING, "2024-12")
+    # the quarter's projects: E1 with C1, E3 with C2 (its company then)
+    assert grades[["company_code", "assessment_score", "grade", "quarter"]].values.tolist() \
+        == [["C1", 86.0, "qualified", "2024-Q1"], ["C2", 70.0, "unqualified", "2024-Q1"]]
+    assert coverage.company_grades(fixture_engine, Scope(district_codes=frozenset({D2})),
+                                   "2024-12").empty                    # D2: nothing assessed
+
+
+def test_company_grades_read_the_district_rollup_for_whole_districts(fixture_engine):
+    statements: list[str] = []
+
+    def remember(_conn, _cursor, statement, _parameters, _context, _executemany):
+        statements.append(statement.lower())
+
+    event.listen(fixture_engine, "before_cursor_execute", remember)
+    try:
+        coverage.company_grades(fixture_engine, Scope(district_codes=frozenset({D1})),
+                                "2024-12")
+        sums = [sql for sql in statements if "group by" in sql]
+        assert any("from street_quarter" in sql for sql in statements)
+        assert len(sums) == 1 and "from company_district_quarter" in sums[0]
+        statements.clear()
+        coverage.company_grades(fixture_engine, Scope(street_codes=frozenset({S1})),
+                                "2024-12")
+        sums = [sql for sql in statements if "group by" in sql]
+        assert len(sums) == 1 and "from project_quarter" in sums[0]
+    finally:
+        event.remove(fixture_engine, "before_cursor_execute", remember)
+
+
 # --- the map --------------------------------------------------------------------------------------
 
 def _town_map(town, lang="zh", settings=None, bundle_collection=None) -> folium.Map:
@@ -460,6 +607,38 @@ def test_tiles_and_gcj02_shift(town, tmp_path):
     fmap = _town_map(town, settings=settings)
     tiles = [c for c in fmap._children.values() if isinstance(c, folium.TileLayer)]
     assert len(tiles) == 1 and tiles[0].tiles == settings.tile_url
+
+
+def test_map_text_is_never_a_template(town):
+    """Names go into the page as they are: a name that looks like Jinja syntax neither
+    breaks the map nor is evaluated (folium compiles each element's output as a
+    template; the data scripts bypass that)."""
+    frame = coverage.estates(town, EVERYTHING, DEC, "2025-12")
+    frame.loc[frame["code"] == "U1", "name"] = "{{ 7 * 7 }}"
+    frame.loc[frame["code"] == "U3", "name"] = "{% if %}"
+    streets, districts = coverage.area_shapes(town, EVERYTHING, DEC)
+    fmap = maps.build_coverage_map(frame, streets, districts, "zh")
+    page = fmap.get_root().render()
+    assert '"{{ 7 * 7 }}"' in page and '"{% if %}"' in page
+    assert '"{{ 7 * 7 }}"' in _script(maps.build_coverage_map(frame, streets, districts, "zh"))
+
+
+def test_map_assembled_from_its_cached_data(town):
+    """The page caches map_data and assembles the map on each run: the same map."""
+    frame = coverage.estates(town, EVERYTHING, DEC, "2025-12")
+    streets, districts = coverage.area_shapes(town, EVERYTHING, DEC)
+    data = maps.map_data(frame, streets, districts, "en")
+    assert data.estate_count == 7 and data.bundles_js is None
+    assert json.loads(data.estates_js) == maps.estate_data(frame)
+    assert [f["id"] for f in json.loads(data.streets_js)["features"]] == [SA, SB]
+    one_shot = maps.build_coverage_map(frame, streets, districts, "en")
+    assert _ids_removed(_script(maps.coverage_map(data, "en"))) == \
+        _ids_removed(_script(one_shot))
+
+
+def _ids_removed(script: str) -> str:
+    """A map script without folium's random element ids."""
+    return re.sub(r"[0-9a-f]{32}", "", script)
 
 
 def test_unknown_cdn_assets_are_refused(town):

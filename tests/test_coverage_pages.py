@@ -149,3 +149,25 @@ def test_a_street_view_and_an_empty_period():
     empty = open_page(period="2024")
     assert any("所选范围在2024年没有数据" in i.value for i in empty.info)
     assert not empty.dataframe
+
+
+def test_reruns_reuse_the_cached_map(monkeypatch):
+    """The map's data (escaped and serialised estates, streets, bundles) is built once
+    per area, month, language and planner settings; a rerun only assembles the map."""
+    built = []
+    real = cc.map_data
+
+    def counting(*args, **kwargs):
+        built.append(args[3])                                          # the language
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cc, "map_data", counting)
+    at = open_page(period="2025")
+    at.run()
+    at.run()
+    assert built == ["zh"]
+    at.query_params["lang"] = "en"
+    at.run()
+    assert built == ["zh", "en"]
+    open_planner(at).number_input(key="coverage_plan_households").set_value(0).run()
+    assert built == ["zh", "en", "en"]                 # other bundles: another map
