@@ -292,7 +292,10 @@ estate_month = Table(
     Column("has_committee", Integer, nullable=False),
     *_sum_columns(),
     Index("ix_estate_month_street", "street_id", "month"),
-    Index("ix_estate_month_month", "month"),
+    # One month across the whole scope (the map's estates): covering, so such a read
+    # never visits the table, whose rows of one month lie scattered across it.
+    Index("ix_estate_month_at_month", "month", "estate_id", "street_id", "company_id",
+          "management_mode", "households"),
     Index("ix_estate_month_company", "company_id", "month"),
 )
 
