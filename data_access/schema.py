@@ -292,10 +292,11 @@ estate_month = Table(
     Column("has_committee", Integer, nullable=False),
     *_sum_columns(),
     Index("ix_estate_month_street", "street_id", "month"),
-    # One month across the whole scope (the map's estates): covering, so such a read
-    # never visits the table, whose rows of one month lie scattered across it.
+    # One month across the whole scope (the map's estates), and every estate's households
+    # and complaints over a period (the complaints ranking): covering, so such reads never
+    # visit the table, whose rows of one month lie scattered across it.
     Index("ix_estate_month_at_month", "month", "estate_id", "street_id", "company_id",
-          "management_mode", "households"),
+          "management_mode", "households", "complaints"),
     Index("ix_estate_month_company", "company_id", "month"),
 )
 
