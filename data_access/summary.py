@@ -36,6 +36,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     true,
     tuple_,
 )
@@ -383,6 +384,11 @@ def _rebuild(conn: Connection) -> RefreshResult:
     for area in AREA_SUMMARIES:
         area.refresh_summaries(conn)
     rollups.refresh_summaries(conn)
+    if conn.dialect.name == "postgresql":
+        # Fresh planner statistics for every table just rewritten (and the raw ones a
+        # bulk load filled before): until autovacuum gets to them, PostgreSQL plans on
+        # empty-table guesses — several times slower reads right after a demo build.
+        conn.execute(text("ANALYZE"))
     return RefreshResult(full=True)
 
 

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, func, select, text
 
 from data_access import grades, rollups
 from data_access.demo import build_demo
@@ -30,14 +30,15 @@ from data_access.engine import make_engine
 from data_access.filters import Filters, Scope, district_area_clause
 from data_access.schema import (
     COMPLAINT_STREET_SUM_COLUMNS,
+    ROLLUP_TABLES,
     SUMMARY_SUM_COLUMNS,
     district,
     estate_month,
     project_quarter,
 )
 from tests.conftest import database_copy
-from tests.fixture_city import D1, D2, S1
-from tests.pg_support import create_database, drop_database
+from tests.fixture_city import D1, D2, S1, build_fixture_city
+from tests.pg_support import create_database, drop_database, fresh_database, require_postgres
 
 EVERYTHING = Scope.everything()
 DEMO_END_MONTH = "2020-12"
@@ -387,3 +388,24 @@ def test_company_district_quarter_row_by_hand(fixture_engine):
                                                                                2: 70.0})
     assert graded.set_index("company_id")["grade"].to_dict() == {1: "qualified",
                                                                  2: "unqualified"}
+
+
+# --- planner statistics after a rebuild (PostgreSQL) ---------------------------------------
+
+def test_a_rebuild_leaves_planner_statistics_on_postgresql():
+    """A full refresh ends with ANALYZE on PostgreSQL: the planner knows the tables' real
+    sizes at once instead of guessing until autovacuum comes round (reltuples is -1
+    for a table never analysed)."""
+    require_postgres()
+    with fresh_database("test_rollups_analyze") as url:
+        engine = make_engine(url)
+        build_fixture_city(engine)
+        with engine.connect() as conn:
+            counts = {table.name: conn.execute(select(func.count()).select_from(table))
+                      .scalar() for table in ROLLUP_TABLES}
+            estimated = dict(conn.execute(
+                text("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(:names)"),
+                {"names": list(counts)}).all())
+        engine.dispose()
+    assert all(counts.values())
+    assert estimated == {name: pytest.approx(count) for name, count in counts.items()}
