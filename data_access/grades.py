@@ -910,13 +910,17 @@ def estate_period_scores(engine: Engine, scope: Scope, filters: Filters,
                      func.count().label("quarters"), func.max(pq.c.quarter).label("last"))
               .where(and_(*conditions)).group_by(pq.c.estate_id).subquery("summed"))
     latest = project_quarter.alias("latest")
+    # the latest quarter lies in the period: saying so lets the join read only the
+    # period's rows (PostgreSQL otherwise scans every project-quarter)
     statement = (select(summed.c.estate_id, latest.c.company_id, summed.c.quarters,
                         summed.c.score_weighted, summed.c.score_weight)
-                 .join_from(summed, latest, and_(latest.c.estate_id == summed.c.estate_id,
-                                                 latest.c.quarter == summed.c.last))
-                 .order_by(summed.c.estate_id))
+                 .join_from(summed, latest, and_(
+                     latest.c.estate_id == summed.c.estate_id,
+                     latest.c.quarter == summed.c.last,
+                     *_quarter_range(latest.c.quarter, quarters_of(filters.period_obj)))))
     columns = ["estate_id", "company_id", "quarters", "score_weighted", "score_weight"]
-    frame = _frame(engine, statement, columns)
+    # sorted here: SQLite would sort the grouped rows once more for an ORDER BY
+    frame = _frame(engine, statement, columns).sort_values("estate_id", ignore_index=True)
     if frame.empty:
         return pd.DataFrame(columns=["estate_id", "company_id", "quarters", "score", "grade"])
     return _score_metrics(frame, rules)[["estate_id", "company_id", "quarters", "score",
@@ -947,9 +951,9 @@ def quality_price(scored: pd.DataFrame, rules: grading.GradingRules | None = Non
     frame["required_grade"] = _map_distinct(
         frame["fee_tier"],
         lambda tier: None if pd.isna(tier) else rules.grade_for_tier(int(tier)))
-    frame["points_short"] = [
-        (rules.threshold(required) - score) if required and not pd.isna(score) else np.nan
-        for required, score in zip(frame["required_grade"], frame["score"])]
+    threshold = _map_distinct(frame["required_grade"],
+                              lambda grade: rules.threshold(grade) if grade else np.nan)
+    frame["points_short"] = threshold.astype(float) - frame["score"].astype(float)
     frame["fee_ceiling"] = _map_distinct(
         frame["supported_tier"], lambda tier: np.nan if pd.isna(tier) else (rules.tier_range(int(tier))[1] or np.nan))
     return frame
