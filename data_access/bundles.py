@@ -98,20 +98,34 @@ def nearest_managed(unmanaged: pd.DataFrame, managed: pd.DataFrame, k: int = 3,
     managed = managed.sort_values("code").reset_index(drop=True)
     source, target = projected_xy(unmanaged, crs), projected_xy(managed, crs)
     k = min(k, len(managed))
-    rows = []
+    sources, neighbours, distances_m = [], [], []
     for start in range(0, len(source), 512):  # chunks keep the distance matrix small
         chunk = source[start:start + 512]
         distances = np.hypot(chunk[:, None, 0] - target[None, :, 0],
                              chunk[:, None, 1] - target[None, :, 1])
-        nearest = np.argsort(distances, axis=1, kind="stable")[:, :k]
-        for offset, indices in enumerate(nearest):
-            code = unmanaged.at[start + offset, "code"]
-            for rank, index in enumerate(indices, start=1):
-                neighbour = managed.iloc[index]
-                rows.append((code, rank, neighbour["code"], neighbour["name"],
-                             neighbour.get("company_code"), neighbour.get("company_name"),
-                             float(distances[offset, index])))
-    return pd.DataFrame(rows, columns=NEAREST_COLUMNS)
+        # the k nearest of each row, ties broken by position (= by code: managed is
+        # sorted): every estate no farther than the k-th distance, then a stable sort
+        kth = np.partition(distances, k - 1, axis=1)[:, k - 1:k]
+        for offset, row in enumerate(distances):
+            near = np.flatnonzero(row <= kth[offset])
+            near = near[np.argsort(row[near], kind="stable")][:k]
+            sources.append(np.full(len(near), start + offset))
+            neighbours.append(near)
+            distances_m.append(row[near])
+    source_index, neighbour_index = np.concatenate(sources), np.concatenate(neighbours)
+    ranks = np.concatenate([np.arange(1, len(n) + 1) for n in neighbours])
+    picked = managed.iloc[neighbour_index]
+    return pd.DataFrame({
+        "code": unmanaged["code"].to_numpy(object)[source_index],
+        "rank": ranks,
+        "neighbour_code": picked["code"].to_numpy(object),
+        "neighbour_name": picked["name"].to_numpy(object),
+        "company_code": (picked["company_code"].to_numpy(object)
+                         if "company_code" in picked else None),
+        "company_name": (picked["company_name"].to_numpy(object)
+                         if "company_name" in picked else None),
+        "distance_m": np.concatenate(distances_m).astype(float),
+    }, columns=NEAREST_COLUMNS)
 
 
 # --- bundles --------------------------------------------------------------------------------
