@@ -624,12 +624,10 @@ def estate_ranking(engine: Engine, scope: Scope, filters: Filters,
     frame = pd.DataFrame(
         [(code, name, *streets_by_id[street_id], companies_by_id.get(company_id), *sums)
          for code, name, street_id, company_id, *sums in rows], columns=columns)
-    # The two registry metrics shown, on components prepared as metrics.evaluate does
-    # (float, null → 0); evaluating the whole registry costs more than this read.
-    components = ["households", "complaints", "household_months"]
-    frame[components] = frame[components].fillna(0).astype(float)
-    for metric in (COMPLAINT_RATE, COMPLAINTS_PER_1000):
-        frame[metric.key] = metric.compute(frame)
+    # Only the two registry metrics shown: evaluating the whole registry costs more
+    # than this read.
+    frame = metrics.evaluate_frame(frame, (COMPLAINT_RATE, COMPLAINTS_PER_1000),
+                                   ("households", "complaints", "household_months"))
     frame["ranked"] = frame["households"] >= min_households
     frame = frame.sort_values(["ranked", "complaint_rate", "complaints", "code"],
                               ascending=[False, False, False, True], na_position="last",

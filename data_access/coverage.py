@@ -16,19 +16,17 @@ component sums, never from a formula written here.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, func, select
+from sqlalchemy import Engine, and_, func, select
 
 from data_access import metrics, queries, rollups
 from data_access.filters import Filters, Scope, area_clause
+from data_access.frames import read_frame
 from data_access.periods import quarter_of_month
 from data_access.schema import (
     MANAGED_MODES,
@@ -79,39 +77,13 @@ def latest_assessed_quarter(engine: Engine, scope: Scope, month: str) -> str | N
         return conn.execute(statement).scalar()
 
 
-@contextlib.contextmanager
-def _collections_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the block (back on after, unless it was
-    already off). Reading 20,000 rows allocates some 60,000 tuples that all stay alive
-    until the frame is built, which triggers full collections that traverse every object
-    of the process: in a server holding its caches, 40 % of the read's time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _frame(conn: Connection, statement, columns: list[str]) -> pd.DataFrame:
-    # Built from plain tuples: a frame made from row mappings (or Row objects, which
-    # pandas probes one by one) costs tens of microseconds a row, most of the time of a
-    # 20,000-estate read. The rows hold no reference cycles, so pausing the collector
-    # frees nothing late.
-    with _collections_paused():
-        rows = [tuple(row) for row in conn.execute(statement).all()]
-        return pd.DataFrame(rows, columns=columns)
-
-
 def _score_and_grade(components: pd.DataFrame) -> pd.DataFrame:
     """``components`` (score_weighted, score_weight; NaN = no project) with the registry's
     assessment_score and grade added. Only those two metrics: :func:`metrics.evaluate`
     computes every metric, which costs more than the read on 20,000 estates."""
-    prepared = components.fillna(0).astype(float)
-    for key in ("assessment_score", "grade"):
-        prepared[key] = metrics.get(key).compute(prepared)
-    return prepared
+    return metrics.evaluate_frame(
+        components, (metrics.get("assessment_score"), metrics.get("grade")),
+        ("score_weighted", "score_weight"))
 
 
 # --- estates -------------------------------------------------------------------------------
@@ -158,12 +130,12 @@ def estates(engine: Engine, scope: Scope, filters: Filters, month: str) -> pd.Da
         select(pq.c.estate_id, pq.c.households * pq.c.score, pq.c.households)
         .where(and_(pq.c.quarter == quarter, area_clause(pq.c.street_id, scope, filters))))
     with engine.connect() as conn:
-        frame = _frame(conn, estate_statement, _ESTATE_READ)
+        frame = read_frame(conn, estate_statement, _ESTATE_READ)
         if frame.empty:
             return pd.DataFrame(columns=ESTATE_COLUMNS)
-        streets = _frame(conn, street_statement, _STREET_READ)
+        streets = read_frame(conn, street_statement, _STREET_READ)
         score_columns = ["estate_id", "score_weighted", "score_weight"]
-        scores = (_frame(conn, score_statement, score_columns) if quarter is not None
+        scores = (read_frame(conn, score_statement, score_columns) if quarter is not None
                   else pd.DataFrame(columns=score_columns))
     # Sorted here, not in SQL: the same (code point) order on every backend, and cheaper
     # than PostgreSQL's collation-aware sort (tens of milliseconds at province scale).
@@ -193,7 +165,7 @@ def unmanaged_since(engine: Engine, scope: Scope, filters: Filters, month: str) 
                              contract.c.end_month < month))
                  .group_by(contract.c.estate_id))
     with engine.connect() as conn:
-        return _frame(conn, statement, ["estate_id", "last_end_month"])
+        return read_frame(conn, statement, ["estate_id", "last_end_month"])
 
 
 def months_between(first: str, last: str) -> int:
@@ -242,7 +214,7 @@ def company_grades(engine: Engine, scope: Scope, month: str) -> pd.DataFrame:
                  .group_by(company.c.id, company.c.code, company.c.name)
                  .order_by(company.c.code))
     with engine.connect() as conn:
-        sums_frame = _frame(conn, statement, ["company_code", "company_name",
+        sums_frame = read_frame(conn, statement, ["company_code", "company_name",
                                               "score_weighted", "score_weight"])
     if sums_frame.empty:
         return pd.DataFrame(columns=COMPANY_GRADE_COLUMNS)
@@ -267,10 +239,10 @@ def area_shapes(engine: Engine, scope: Scope, filters: Filters) -> tuple[pd.Data
         .join(district, district.c.id == street.c.district_id)
         .where(area_clause(street.c.id, scope, filters)).order_by(street.c.code))
     with engine.connect() as conn:
-        streets = _frame(conn, streets_statement, ["code", "name", "name_en",
+        streets = read_frame(conn, streets_statement, ["code", "name", "name_en",
                                                    "district_code", "geometry_geojson"])
         codes = sorted(set(streets["district_code"]))
-        districts = _frame(conn, select(district.c.code, district.c.name, district.c.name_en,
+        districts = read_frame(conn, select(district.c.code, district.c.name, district.c.name_en,
                                         district.c.geometry_geojson)
                            .where(district.c.code.in_(codes)).order_by(district.c.code),
                            ["code", "name", "name_en", "geometry_geojson"])

@@ -62,12 +62,12 @@ from sqlalchemy import (
 from data_access import grading, rollups
 from data_access import metrics as metric_registry
 from data_access.filters import Filters, Scope, area_clause
+from data_access.frames import read_frame
 from data_access.loading import bulk_insert
 from data_access.periods import Period, quarter_of_month
 from data_access.aggregates import estate_month_sums
 from data_access.schema import (
     ASSESSMENT_DIMENSIONS,
-    assessment,
     company,
     company_district_month,
     company_district_quarter,
@@ -94,16 +94,7 @@ def clear_summaries(conn: Connection) -> None:
 
 def _dimension_rows(conn: Connection, rules: grading.GradingRules,
                     selected: EstateQuarters | None = None) -> pd.DataFrame:
-    statement = (select(assessment, estate.c.households, estate.c.street_id,
-                        street.c.district_id)
-                 .join(estate, estate.c.id == assessment.c.estate_id)
-                 .join(street, street.c.id == estate.c.street_id))
-    if selected is not None:
-        statement = statement.where(selected(assessment.c.estate_id, assessment.c.quarter))
-    result = conn.execute(statement)
-    # Built a column at a time: much faster than from the rows' mappings.
-    rows = pd.DataFrame(dict(zip(result.keys(), map(list, zip(*result.all())))),
-                        columns=list(result.keys()))
+    rows = grading.assessment_rows(conn, selected)
     if rows.empty:
         return rows
     points = grading.dimension_points(rows, rules)
@@ -170,32 +161,16 @@ def _from_rollups(scope: Scope, filters: Filters | None, rollup: bool) -> bool:
 
 
 def _frame(engine: Engine, statement, columns: list[str]) -> pd.DataFrame:
-    """The rows of ``statement`` as a frame (``columns`` name them when there are none).
-
-    Straight from the driver's cursor: these reads return numbers and text, which
-    SQLAlchemy would pass through unchanged, and its Row objects (let alone row mappings,
-    which cost tens of microseconds a row) take half the time of a read of the province's
-    project-quarters. ``fetchall`` gets them in one driver call.
-    """
     with engine.connect() as conn:
-        result = conn.execute(statement)
-        keys = list(result.keys())
-        rows = result.cursor.fetchall()
-    return pd.DataFrame.from_records(rows, columns=keys if rows else columns)
+        return read_frame(conn, statement, columns)
 
 
 def _registry_metrics(components: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
-    """The registry metrics ``keys`` (same index as ``components``) and the components
-    they read, prepared as :func:`metrics.evaluate` prepares them (null → 0, float).
-
-    ``components`` must hold every component those metrics read. evaluate computes
-    every registry metric, a dozen column inserts that cost more than the query behind
-    these small frames; the values are the same.
-    """
-    prepared = components.fillna(0).astype(float)
-    for key in keys:
-        prepared[key] = metric_registry.get(key).compute(prepared)
-    return prepared
+    """The registry metrics ``keys`` (same index as ``components``, which must hold every
+    component they read) and those components as metrics.evaluate prepares them:
+    evaluating every metric costs more than the query behind these small frames."""
+    return metric_registry.evaluate_frame(
+        components, tuple(metric_registry.get(key) for key in keys), tuple(components))
 
 
 def _score_metrics(frame: pd.DataFrame, rules: grading.GradingRules) -> pd.DataFrame:

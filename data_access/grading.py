@@ -7,6 +7,7 @@ w_dimension × score) with both weight sets normalised over what is present.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -14,8 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sqlalchemy import ColumnElement, Connection, select
+
 from data_access.config import ASSETS_DIR
-from data_access.schema import ASSESSMENT_DIMENSIONS
+from data_access.frames import result_frame
+from data_access.schema import ASSESSMENT_DIMENSIONS, assessment, estate, street
 
 GRADES = ("excellent", "qualified", "unqualified")
 GRADE_LABELS = {
@@ -137,6 +141,21 @@ def load_rules(path: Path | None = None) -> GradingRules:
         funnel_levels=tuple(float(x) for x in league.get(
             "funnel_levels", defaults.funnel_levels)),
     )
+
+
+def assessment_rows(conn: Connection,
+                    selected: Callable[[ColumnElement, ColumnElement], ColumnElement]
+                    | None = None) -> pd.DataFrame:
+    """Every assessment row with its estate's households, street_id and district_id (only
+    those whose (estate_id, quarter) ``selected`` keeps, when given): what the project
+    scores and dimension points are graded from."""
+    statement = (select(assessment, estate.c.households, estate.c.street_id,
+                        street.c.district_id)
+                 .join(estate, estate.c.id == assessment.c.estate_id)
+                 .join(street, street.c.id == estate.c.street_id))
+    if selected is not None:
+        statement = statement.where(selected(assessment.c.estate_id, assessment.c.quarter))
+    return result_frame(conn.execute(statement))
 
 
 def project_scores(rows: pd.DataFrame, rules: GradingRules) -> pd.DataFrame:

@@ -299,24 +299,11 @@ def _street_month_select(selected: KeyFilter | None = None):
     return list(columns), statement
 
 
-def _frame(result) -> pd.DataFrame:
-    """A query result as a frame, built a column at a time (much faster than from the
-    rows or their mappings)."""
-    names = list(result.keys())
-    return pd.DataFrame(dict(zip(names, map(list, zip(*result.all())))), columns=names)
-
-
 def _project_quarter_rows(conn: Connection, selected: KeyFilter | None = None
                           ) -> pd.DataFrame:
     """Weighted score per estate and quarter, with the estate's location and size (only
     the (estate, quarter) pairs ``selected`` keeps, when given)."""
-    statement = (select(assessment, estate.c.households, estate.c.street_id,
-                        street.c.district_id)
-                 .join(estate, estate.c.id == assessment.c.estate_id)
-                 .join(street, street.c.id == estate.c.street_id))
-    if selected is not None:
-        statement = statement.where(selected(assessment.c.estate_id, assessment.c.quarter))
-    rows = _frame(conn.execute(statement))
+    rows = grading.assessment_rows(conn, selected)
     if rows.empty:
         return rows
     scored = grading.project_scores(rows, grading.load_rules())
