@@ -44,8 +44,8 @@ from data_access.schema import (
     trend_month,
 )
 from data_access.summary import SummaryChanges, refresh_summaries
-from tests.conftest import database_copy
-from tests.pg_support import as_sqlite_returns, create_database, drop_database
+from tests.conftest import blank_database, database_copy
+from tests.pg_support import as_sqlite_returns
 
 MONTH, NEXT_MONTH, PREVIOUS_MONTH = "2019-05", "2019-06", "2019-04"
 #: A category no demo complaint has, so repeats among the imported complaints are known.
@@ -57,18 +57,11 @@ COMPLAINT_HEADER = "complaint_id,estate_code,received_at,channel,category,respon
 @pytest.fixture(scope="module")
 def demo_seed_url(db_backend, tmp_path_factory) -> Iterator[str]:
     """The test-scale demo, built once per backend; tests work on copies."""
-    if db_backend == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('incremental') / 'demo.sqlite'}"
-    else:
-        url = create_database("test_incremental_seed")
-    engine = make_engine(url)
-    build_demo(engine, scale="test", seed=11, end_month="2019-12")
-    engine.dispose()
-    try:
+    with blank_database(db_backend, tmp_path_factory.mktemp("incremental")) as url:
+        engine = make_engine(url)
+        build_demo(engine, scale="test", seed=11, end_month="2019-12")
+        engine.dispose()
         yield url
-    finally:
-        if db_backend == "postgresql":
-            drop_database(url)
 
 
 @pytest.fixture()

@@ -36,9 +36,9 @@ from data_access.schema import (
     estate_month,
     project_quarter,
 )
-from tests.conftest import database_copy
+from tests.conftest import blank_database, database_copy
 from tests.fixture_city import D1, D2, S1, build_fixture_city
-from tests.pg_support import create_database, drop_database, fresh_database, require_postgres
+from tests.pg_support import fresh_database, require_postgres
 
 EVERYTHING = Scope.everything()
 DEMO_END_MONTH = "2020-12"
@@ -51,18 +51,11 @@ MANAGED = ("professional", "bundle")
 def demo_url(db_backend, tmp_path_factory) -> Iterator[str]:
     """The test-scale demo (2019-01..2020-12, several districts, many 不合格 runs), built
     once per backend and only read."""
-    if db_backend == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('rollups') / 'demo.sqlite'}"
-    else:
-        url = create_database("test_rollups_demo")
-    engine = make_engine(url)
-    build_demo(engine, scale="test", seed=7, end_month=DEMO_END_MONTH)
-    engine.dispose()
-    try:
+    with blank_database(db_backend, tmp_path_factory.mktemp("rollups")) as url:
+        engine = make_engine(url)
+        build_demo(engine, scale="test", seed=7, end_month=DEMO_END_MONTH)
+        engine.dispose()
         yield url
-    finally:
-        if db_backend == "postgresql":
-            drop_database(url)
 
 
 @pytest.fixture()
