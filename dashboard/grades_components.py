@@ -45,7 +45,6 @@ KEY_COMPANY_URL = "_grades_company_url"
 NO_GRADE = "none"
 GRADE_OPTIONS = (*grading.GRADES, NO_GRADE)
 
-RECENT_SCORES = 4  # scores shown of a key-supervision run (the latest)
 LEAGUE_METRICS = ("satisfaction_rate", "payment_rate", "complaint_rate",
                   "on_time_response_rate")
 
@@ -449,10 +448,10 @@ def key_supervision_tables(companies: pd.DataFrame, projects: pd.DataFrame, lang
     """The key-supervision lists as shown: companies and projects with their run of
     不合格 quarters and scores."""
     def runs(row) -> tuple[str, str]:
-        quarters, scores = list(row["quarters"]), list(row["scores"])
+        quarters, scores = list(row["quarters"]), list(row["recent_scores"])
         text = t("grades.ks.run", lang, n=len(quarters), first=quarter_label(quarters[0], lang))
-        recent = " / ".join(_score(s) for s in scores[-RECENT_SCORES:])
-        return text, ("… / " + recent if len(scores) > RECENT_SCORES else recent)
+        recent = " / ".join(_score(s) for s in scores)
+        return text, ("… / " + recent if len(quarters) > len(scores) else recent)
 
     company_rows = []
     for row in companies.to_dict("records"):

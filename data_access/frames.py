@@ -8,11 +8,16 @@ by attribute) costs tens of microseconds a row — most of the time of a provinc
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
+
+T = TypeVar("T")
 
 
 @contextlib.contextmanager
@@ -49,3 +54,28 @@ def result_frame(result) -> pd.DataFrame:
     column at a time: much faster than from its rows or their mappings."""
     names = list(result.keys())
     return pd.DataFrame(dict(zip(names, map(list, zip(*result.all())))), columns=names)
+
+
+#: Threads running independent reads of one request side by side (:func:`concurrently`).
+READ_THREADS = 4
+
+
+@functools.cache
+def _read_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="data-access-read")
+
+
+def concurrently(engine: Engine, *reads: Callable[[], T]) -> list[T]:
+    """Call every function of ``reads`` (independent reads of ``engine``, each on its
+    own connection); their results in order. An exception of a read is raised here.
+
+    On PostgreSQL they run side by side in a small thread pool: the server works on
+    them in parallel while the driver waits without the interpreter lock, so a request
+    waits for its slowest read rather than the sum (league at province scale 156 →
+    130 ms, key-supervision lists 210 → 165 ms). On SQLite they run one after the other:
+    the query runs in this process, and side by side they measured no faster.
+    """
+    if engine.dialect.name != "postgresql" or len(reads) < 2:
+        return [read() for read in reads]
+    futures = [_read_pool().submit(read) for read in reads]
+    return [future.result() for future in futures]

@@ -51,6 +51,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Integer,
+    String,
     and_,
     case,
     cast,
@@ -62,7 +63,7 @@ from sqlalchemy import (
 from data_access import grading, rollups
 from data_access import metrics as metric_registry
 from data_access.filters import Filters, Scope, area_clause
-from data_access.frames import read_frame
+from data_access.frames import concurrently, read_frame
 from data_access.loading import bulk_insert
 from data_access.periods import Period, quarter_of_month
 from data_access.aggregates import estate_month_sums
@@ -71,6 +72,7 @@ from data_access.schema import (
     company,
     company_district_month,
     company_district_quarter,
+    company_district_year,
     complaint_month,
     district,
     estate,
@@ -120,6 +122,47 @@ def refresh_summaries(conn: Connection, estate_quarters: EstateQuarters | None =
         bulk_insert(conn, project_dimension_quarter, rows)
 
 
+#: A condition on an estate id column choosing the estates whose runs a refresh redoes.
+EstateFilter = Callable[[ColumnElement], ColumnElement]
+
+
+def unqualified_runs_select(qualified_from: float, estates: EstateFilter | None = None):
+    """(estate_id, quarter, run) of every project-quarter graded 不合格 (score below
+    ``qualified_from``; of ``estates`` only, when given), ``run`` being the number of
+    consecutive 不合格 quarters ending at it. "Gaps and islands": along consecutive
+    quarters of one estate, quarter number − row number is constant."""
+    pq = project_quarter
+    condition = pq.c.score < qualified_from
+    if estates is not None:
+        condition = and_(condition, estates(pq.c.estate_id))
+    unqualified = (select(pq.c.estate_id, pq.c.quarter,
+                          (_quarter_number(pq.c.quarter)
+                           - func.row_number().over(partition_by=pq.c.estate_id,
+                                                    order_by=pq.c.quarter)).label("island"))
+                   .where(condition).subquery("unqualified"))
+    return select(unqualified.c.estate_id, unqualified.c.quarter,
+                  func.row_number().over(
+                      partition_by=(unqualified.c.estate_id, unqualified.c.island),
+                      order_by=unqualified.c.quarter).label("run"))
+
+
+def refresh_unqualified_runs(conn: Connection, estates: EstateFilter | None = None) -> None:
+    """Set ``project_quarter.unqualified_run`` of every project-quarter (of ``estates``
+    only, when given: all their quarters, as a changed quarter moves every later run),
+    inside the caller's transaction. 不合格 is the grade of the stored score, as the
+    estate profile shows it. Call after ``project_quarter`` rows were written."""
+    pq = project_quarter
+    rules = grading.load_rules()
+    conn.execute(pq.update().where(estates(pq.c.estate_id) if estates is not None
+                                   else pq.c.unqualified_run != 0)
+                 .values(unqualified_run=0))
+    runs = unqualified_runs_select(rules.qualified_from, estates).subquery("runs")
+    conn.execute(pq.update()
+                 .where(and_(pq.c.estate_id == runs.c.estate_id,
+                             pq.c.quarter == runs.c.quarter))
+                 .values(unqualified_run=runs.c.run))
+
+
 # --- small helpers ---------------------------------------------------------------------------
 
 
@@ -145,10 +188,6 @@ def quarters_of(period: Period) -> tuple[str, str]:
 
 def _area_only(filters: Filters | None) -> Filters | None:
     return filters if filters is not None and (filters.district or filters.street) else None
-
-
-#: Scores within this of a grade threshold are left to the grading in Python.
-_SCORE_MARGIN = 1e-6
 
 
 def _quarter_range(column, quarters: tuple[str | None, str | None]) -> list[ColumnElement]:
@@ -290,43 +329,52 @@ def _quarter_number(quarter_column) -> ColumnElement:
             + cast(func.substr(quarter_column, 7, 1), Integer))
 
 
-def project_runs_at(engine: Engine, scope: Scope, filters: Filters | None, quarter: str,
-                    rules: grading.GradingRules | None = None) -> pd.DataFrame:
-    """The project-quarters of every run of 不合格 quarters that ends at ``quarter``, one
-    per project graded 不合格 then (scope ∩ area), as :func:`project_quarters` gives
-    them (with a few more rows: see below).
+def _quarter_text(number: ColumnElement) -> ColumnElement:
+    """The inverse of :func:`_quarter_number` in SQL: 2024 × 4 + 1 → '2024-Q1'
+    (``//`` is integer division on both databases)."""
+    return (cast((number - 1) // 4, String) + "-Q"
+            + cast((number - 1) % 4 + 1, String))
 
-    Only those rows decide key supervision in ``quarter``: the run is cut out in SQL
-    ("gaps and islands": quarter number − row number is constant along consecutive
-    quarters), a few per cent of the projects' history. SQL picks scores below the 合格
-    threshold plus a hair (:data:`_SCORE_MARGIN`): the grade computed afterwards from
-    households × score ÷ households may differ from the stored score in the last bit,
-    so a run SQL finds may hold a row graded 合格 — :func:`mark_key_supervision` breaks
-    it there as it should.
+
+def _listed_projects(scope: Scope, filters: Filters | None, quarter: str, minimum: int):
+    """The project-quarters of ``quarter`` ending a run of at least ``minimum`` 不合格
+    quarters (projects in scope ∩ area): a range of project_quarter's covering index."""
+    at = project_quarter.alias("at_quarter")
+    return at, and_(at.c.quarter == quarter, at.c.unqualified_run >= minimum,
+                    area_clause(at.c.street_id, scope, _area_only(filters)))
+
+
+def project_runs_at(engine: Engine, scope: Scope, filters: Filters | None, quarter: str,
+                    minimum: int = 1, latest: int | None = None,
+                    rules: grading.GradingRules | None = None) -> pd.DataFrame:
+    """The project-quarters of every run of at least ``minimum`` 不合格 quarters that
+    ends at ``quarter`` (projects in scope ∩ area) — only the run's ``latest`` quarters
+    when given — as :func:`project_quarters` gives them plus ``unqualified_run``; sorted
+    by estate and quarter. The row at ``quarter`` holds the length of the whole run.
+
+    Read from the stored runs (:func:`refresh_unqualified_runs`): the projects of
+    ``quarter`` whose run is long enough, joined with their rows from the run's first
+    quarter (``unqualified_run - 1`` quarters back) to ``quarter``: every quarter in that
+    range belongs to the run. ``latest`` also bounds the quarters read by a constant, so
+    that the read stays within a few quarters of the covering index however long the
+    runs are.
     """
     rules = rules or grading.load_rules()
+    at, listed = _listed_projects(scope, filters, quarter, minimum)
     pq = project_quarter
-    below = rules.qualified_from + _SCORE_MARGIN
-    at = project_quarter.alias("at_quarter")
-    bad = (select(pq.c.estate_id, pq.c.quarter, pq.c.company_id, pq.c.households, pq.c.score,
-                  (_quarter_number(pq.c.quarter)
-                   - func.row_number().over(partition_by=pq.c.estate_id,
-                                            order_by=pq.c.quarter)).label("island"))
-           .where(and_(area_clause(pq.c.street_id, scope, _area_only(filters)),
-                       pq.c.quarter <= quarter, pq.c.score < below,
-                       pq.c.estate_id.in_(select(at.c.estate_id).where(
-                           and_(at.c.quarter == quarter, at.c.score < below)))))
-           .subquery("bad"))
-    islands = select(bad, func.max(bad.c.island).over(partition_by=bad.c.estate_id)
-                     .label("last_island")).subquery("islands")
-    statement = (select(islands.c.estate_id, islands.c.quarter, islands.c.company_id,
-                        islands.c.households,
-                        (islands.c.households * islands.c.score).label("score_weighted"),
-                        islands.c.households.label("score_weight"))
-                 .where(islands.c.island == islands.c.last_island))
+    first_quarter = _quarter_text(_quarter_number(at.c.quarter) - at.c.unqualified_run + 1)
+    in_run = [pq.c.estate_id == at.c.estate_id, pq.c.quarter >= first_quarter,
+              pq.c.quarter <= quarter]
+    if latest is not None:
+        in_run.append(pq.c.quarter >= quarters_back(quarter, latest - 1))
+    statement = (select(pq.c.estate_id, pq.c.quarter, pq.c.company_id, pq.c.households,
+                        (pq.c.households * pq.c.score).label("score_weighted"),
+                        pq.c.households.label("score_weight"), pq.c.unqualified_run)
+                 .join_from(at, pq, and_(*in_run)).where(listed))
     frame = _frame(engine, statement, ["estate_id", "quarter", "company_id", "households",
-                                       "score_weighted", "score_weight"])
-    return _score_metrics(frame, rules)
+                                       "score_weighted", "score_weight", "unqualified_run"])
+    return _score_metrics(frame.sort_values(["estate_id", "quarter"], ignore_index=True),
+                          rules)
 
 
 def mark_key_supervision(graded: pd.DataFrame, entity: str,
@@ -567,9 +615,9 @@ def company_period_components(engine: Engine, scope: Scope, filters: Filters,
     """Metric components per company (the serving company of each estate-month) over the
     filters' period in scope ∩ area, as :func:`queries.components_by_bucket` folds them
     for one bucket: flows and ``household_months`` summed, survey sums of the spans that
-    fit the period's kind, ``first_month``/``last_month``/``months`` of the company's
-    months; stocks at the period's last month with data (0 for a company not serving
-    then). Summed in SQL: a province's company-months are tens of thousands of rows.
+    fit the period's kind; stocks at the period's last month with data (0 for a company
+    not serving then). Summed in SQL: a province's company-months are tens of thousands
+    of rows; a whole year read from the district roll-ups comes from their yearly sums.
 
     Returns (components, last month with data or None, months with data).
     """
@@ -584,28 +632,36 @@ def company_period_components(engine: Engine, scope: Scope, filters: Filters,
                     area_clause(em.c.street_id, scope, _area_only(filters)))
         stock_sums = estate_month_sums(())
     in_period = and_(area, em.c.month >= period.first_month, em.c.month <= period.last_month)
+    if em is company_district_month and period.kind == "year":
+        flows_table = company_district_year
+        flows_rows = and_(rollups.area_condition(flows_table.c.district_id, scope,
+                                                 _area_only(filters)),
+                          flows_table.c.year == int(period.first_month[:4]))
+        household_months = func.sum(flows_table.c.household_months)
+    else:
+        flows_table, flows_rows = em, in_period
+        household_months = func.sum(em.c.households)
     spans = [span for span in ("month", "quarter", "year") if period.contains_span(span)]
-    flows = {**{name: func.sum(em.c[name]) for name in _FLOWS},
-             "respondents": sum(func.sum(em.c[f"respondents_{span}"]) for span in spans),
-             "satisfied": sum(func.sum(em.c[f"satisfied_{span}"]) for span in spans),
-             "household_months": func.sum(em.c.households),
-             "first_month": func.min(em.c.month), "last_month": func.max(em.c.month),
-             "months": func.count(em.c.month.distinct())}
+    flows = {**{name: func.sum(flows_table.c[name]) for name in _FLOWS},
+             "respondents": sum(func.sum(flows_table.c[f"respondents_{span}"])
+                                for span in spans),
+             "satisfied": sum(func.sum(flows_table.c[f"satisfied_{span}"]) for span in spans),
+             "household_months": household_months}
     with engine.connect() as conn:
         months, last_month = conn.execute(
             select(func.count(em.c.month.distinct()), func.max(em.c.month)).where(in_period)
         ).one()
     if not months:
         return pd.DataFrame(columns=["company_id", *flows, *_STOCKS]), None, 0
-    components = _frame(engine, select(em.c.company_id, *[v.label(k) for k, v in flows.items()])
-                        .where(in_period).group_by(em.c.company_id)
-                        .order_by(em.c.company_id), ["company_id", *flows])
+    components = _frame(engine, select(flows_table.c.company_id,
+                                       *[v.label(k) for k, v in flows.items()])
+                        .where(flows_rows).group_by(flows_table.c.company_id)
+                        .order_by(flows_table.c.company_id), ["company_id", *flows])
     stocks = _frame(engine, select(em.c.company_id,
                                    *[v.label(k) for k, v in stock_sums.items()])
                     .where(and_(area, em.c.month == last_month)).group_by(em.c.company_id),
                     ["company_id", *_STOCKS]).set_index("company_id")
-    numeric = [name for name in flows if name not in ("first_month", "last_month")]
-    components[numeric] = components[numeric].astype(float)
+    components[list(flows)] = components[list(flows)].astype(float)
     components[list(_STOCKS)] = (stocks[list(_STOCKS)].reindex(components["company_id"])
                                  .fillna(0).astype(float).to_numpy())
     return components, str(last_month), int(months)
@@ -642,18 +698,22 @@ def league(engine: Engine, scope: Scope, filters: Filters,
     """
     rules = rules or grading.load_rules()
     period = filters.period_obj
-    components, last_month, months = company_period_components(engine, scope, filters)
+    first_q, last_q = quarters_of(period)
+
+    def quarterly_scores() -> tuple[str, pd.DataFrame]:
+        # only the quarters the scores and the trend read
+        trend_quarters = latest_assessed_quarters(engine, scope, filters, last_q,
+                                                  TREND_QUARTERS)
+        first = min([first_q, *trend_quarters])
+        return first, company_quarters(engine, scope, filters, rules, (first, last_q))
+
+    (components, last_month, months), (first_read, graded) = concurrently(
+        engine, lambda: company_period_components(engine, scope, filters), quarterly_scores)
     empty = League(pd.DataFrame(columns=["company_id", "code", "name", "estates", "households",
                                          "score", "grade", "rank", "eligible"]),
                    None, None, None, 0, {})
     if last_month is None:
         return empty
-
-    first_q, last_q = quarters_of(period)
-    # only the quarters the scores and the trend read
-    trend_quarters = latest_assessed_quarters(engine, scope, filters, last_q, TREND_QUARTERS)
-    first_read = min([first_q, *trend_quarters])
-    graded = company_quarters(engine, scope, filters, rules, (first_read, last_q))
     in_period = graded[(graded["quarter"] >= first_q) & (graded["quarter"] <= last_q)]
     scores = in_period.groupby("company_id")[["score_weighted", "score_weight"]].sum()
     components["score_weighted"] = components["company_id"].map(
@@ -777,6 +837,11 @@ def add_funnel_signals(league_result: League, rules: grading.GradingRules | None
 
 # --- key-supervision lists of a period --------------------------------------------------------
 
+#: How many of a key-supervision run's scores the lists give: its latest quarters' (a run
+#: can be years long; the list shows how long and since when, and the recent scores).
+RUN_SCORES_SHOWN = 4
+
+
 
 def key_supervision_lists(engine: Engine, scope: Scope, filters: Filters,
                           rules: grading.GradingRules | None = None
@@ -784,8 +849,9 @@ def key_supervision_lists(engine: Engine, scope: Scope, filters: Filters,
     """Companies and projects on key supervision in the period's last assessed quarter.
 
     Returns (quarter, companies, projects). companies: code, name, quarters (the
-    不合格 quarters of the run, oldest first), scores (theirs). projects: estate code,
-    estate name, street name/name_en, company code/name, quarters, scores. Companies are
+    不合格 quarters of the run, oldest first), recent_scores (the scores of its latest
+    :data:`RUN_SCORES_SHOWN` quarters, oldest first). projects: estate code, estate name,
+    street name/name_en, company code/name, quarters, recent_scores. Companies are
     decided on the whole scope and listed when they serve an estate in the area; projects
     are those in scope ∩ area.
     """
@@ -793,44 +859,59 @@ def key_supervision_lists(engine: Engine, scope: Scope, filters: Filters,
     period = filters.period_obj
     recent = company_quarters(engine, scope, None, rules, key_supervision_window(period, rules))
     quarter = last_assessed_quarter(recent, period)
-    company_columns = ["company_id", "code", "name", "quarters", "scores"]
+    company_columns = ["company_id", "code", "name", "quarters", "recent_scores"]
     project_columns = ["estate_id", "estate_code", "estate_name", "street_name",
-                       "street_name_en", "company_code", "company_name", "quarters", "scores"]
+                       "street_name_en", "company_code", "company_name", "quarters",
+                       "recent_scores"]
     if quarter is None:
         return None, pd.DataFrame(columns=company_columns), pd.DataFrame(columns=project_columns)
 
     def runs(marked: pd.DataFrame, entity: str) -> pd.DataFrame:
-        # ``marked`` has one row per entity and quarter, sorted by both, so a listed row's
-        # run is the ``unqualified_run`` rows ending at it: slice by position rather than
-        # search the whole frame once per listed row (seconds at province scale).
+        # ``marked`` has one row per entity and quarter, sorted by both; the row at
+        # ``quarter`` holds the length of the whole run, and the run's latest rows lie
+        # just before it: slice by position rather than search the whole frame once per
+        # listed row (seconds at province scale). A run's quarters are consecutive.
         listed = np.flatnonzero(((marked["quarter"] == quarter)
                                  & marked["key_supervision"]).to_numpy())
-        ids, quarters = marked[entity].tolist(), marked["quarter"].tolist()
-        scores, lengths = marked["score"].tolist(), marked["unqualified_run"].tolist()
-        rows = [{entity: ids[end], "quarters": quarters[end - lengths[end] + 1:end + 1],
-                 "scores": [float(s) for s in scores[end - lengths[end] + 1:end + 1]]}
-                for end in listed]
-        return pd.DataFrame(rows, columns=[entity, "quarters", "scores"])
+        ids, scores = marked[entity].tolist(), marked["score"].tolist()
+        lengths, last = marked["unqualified_run"].tolist(), quarter_index(quarter)
+        rows = []
+        for end in listed:
+            length = int(lengths[end])
+            shown = min(length, RUN_SCORES_SHOWN)
+            rows.append({entity: ids[end],
+                         "quarters": [quarter_key(index)
+                                      for index in range(last - length + 1, last + 1)],
+                         "recent_scores": [float(s) for s in scores[end - shown + 1:end + 1]]})
+        return pd.DataFrame(rows, columns=[entity, "quarters", "recent_scores"])
 
-    # runs end at ``quarter``: the listed entities' history after it changes none
-    company_runs = runs(listed_with_history(
-        recent, lambda ids: company_quarters(engine, scope, None, rules, (None, quarter),
-                                             company_ids=ids),
-        "company_id", quarter, rules), "company_id")
-    if _area_only(filters) is not None and not company_runs.empty:
+    def company_history() -> pd.DataFrame:
+        # runs end at ``quarter``: the listed companies' history after it changes none
+        marked = listed_with_history(
+            recent, lambda ids: company_quarters(engine, scope, None, rules, (None, quarter),
+                                                 company_ids=ids),
+            "company_id", quarter, rules)
+        if _area_only(filters) is None or marked.empty:
+            return marked
         serving = companies_in_area(engine, scope, filters, period.first_month,
                                     period.last_month)
-        company_runs = company_runs[company_runs["company_id"].isin(serving)]
-    names = companies(engine)
-    company_list = company_runs.merge(names[["company_id", "code", "name"]], on="company_id",
-                                      how="left").sort_values("code")[company_columns]
+        return marked[marked["company_id"].isin(serving)]
 
-    projects = mark_key_supervision(project_runs_at(engine, scope, filters, quarter, rules),
-                                    "estate_id", rules)
-    project_runs = runs(projects, "estate_id")
+    at, listed = _listed_projects(scope, filters, quarter, rules.key_supervision_quarters)
+    company_marked, projects, estates, names = concurrently(
+        engine, company_history,
+        lambda: project_runs_at(engine, scope, filters, quarter,
+                                rules.key_supervision_quarters, RUN_SCORES_SHOWN, rules),
+        lambda: estate_names(engine, scope, filters=filters,
+                             among=select(at.c.estate_id).where(listed)),
+        lambda: companies(engine))
+    company_list = (runs(company_marked, "company_id")
+                    .merge(names[["company_id", "code", "name"]], on="company_id", how="left")
+                    .sort_values("code")[company_columns])
+
+    project_runs = runs(projects.assign(key_supervision=True), "estate_id")
     latest_company = projects[projects["quarter"] == quarter].set_index("estate_id")["company_id"]
     project_runs["company_id"] = project_runs["estate_id"].map(latest_company)
-    estates = estate_names(engine, scope, filters=filters)
     project_list = (project_runs.merge(estates, on="estate_id", how="left")
                     .merge(names[["company_id", "code", "name"]].rename(
                         columns={"code": "company_code", "name": "company_name"}),
@@ -841,10 +922,11 @@ def key_supervision_lists(engine: Engine, scope: Scope, filters: Filters,
 
 
 def estate_names(engine: Engine, scope: Scope, estate_ids: list[int] | None = None,
-                 filters: Filters | None = None) -> pd.DataFrame:
+                 filters: Filters | None = None, among=None) -> pd.DataFrame:
     """estate_id, estate_code, estate_name, street_name, street_name_en, fee, longitude,
     latitude of the given estates in scope, or of every estate in scope ∩ the filters'
-    area (one read rather than a list of thousands of ids)."""
+    area (one read rather than a list of thousands of ids) — only those whose id the
+    select ``among`` returns, when given (a few thousand ids need no list)."""
     columns = ["estate_id", "estate_code", "estate_name", "street_name", "street_name_en",
                "fee", "longitude", "latitude"]
     if estate_ids is not None and not estate_ids:
@@ -852,6 +934,8 @@ def estate_names(engine: Engine, scope: Scope, estate_ids: list[int] | None = No
     chosen = (area_clause(estate.c.street_id, scope, _area_only(filters)) if estate_ids is None
               else and_(estate.c.id.in_(sorted({int(i) for i in estate_ids})),
                         area_clause(estate.c.street_id, scope)))
+    if among is not None:
+        chosen = and_(chosen, estate.c.id.in_(among))
     statement = (select(estate.c.id.label("estate_id"), estate.c.code.label("estate_code"),
                         estate.c.name.label("estate_name"), street.c.name.label("street_name"),
                         street.c.name_en.label("street_name_en"),

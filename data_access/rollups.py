@@ -1,6 +1,6 @@
-"""The district roll-ups (``company_district_month``, ``company_district_quarter``,
-``street_quarter``, ``complaint_district_month``; see data_access.schema) and which reads
-they can serve.
+"""The district roll-ups (``company_district_month``, ``company_district_year``,
+``company_district_quarter``, ``street_quarter``, ``complaint_district_month``; see
+data_access.schema) and which reads they can serve.
 
 They are sums of other summary tables, so :func:`refresh_summaries` runs last in a
 refresh: after ``estate_month``, ``project_quarter`` and ``complaint_street_month`` are
@@ -12,7 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    String,
+    and_,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+    true,
+)
 
 from data_access.aggregates import estate_month_sums
 from data_access.filters import Filters, Scope, district_area_clause
@@ -21,6 +32,7 @@ from data_access.schema import (
     SUMMARY_SUM_COLUMNS,
     company_district_month,
     company_district_quarter,
+    company_district_year,
     complaint_district_month,
     complaint_street_month,
     estate_month,
@@ -62,6 +74,23 @@ def _company_month_select(selected: DistrictPeriods | None):
                  .where(condition)
                  .group_by(em.c.company_id, em.c.district_id, em.c.month, em.c.year))
     return list(columns), statement
+
+
+def _company_year_select(selected: DistrictPeriods | None):
+    cm = company_district_month
+    columns = {"year": cm.c.year, "district_id": cm.c.district_id,
+               "company_id": cm.c.company_id, "household_months": func.sum(cm.c.households),
+               **{name: func.sum(cm.c[name]) for name in SUMMARY_SUM_COLUMNS}}
+    statement = (select(*[expr.label(name) for name, expr in columns.items()])
+                 .where(true() if selected is None
+                        else selected(cm.c.district_id, _year_key(cm.c.year)))
+                 .group_by(cm.c.year, cm.c.district_id, cm.c.company_id))
+    return list(columns), statement
+
+
+def _year_key(year_column) -> ColumnElement:
+    """A year column as the text the refresh keys hold ('2024')."""
+    return cast(year_column, String)
 
 
 def _scores(pq):
@@ -106,26 +135,32 @@ def _complaint_month_select(selected: DistrictPeriods | None):
     return list(columns), statement
 
 
-_MONTHLY = ((company_district_month, _company_month_select, "month"),
-            (complaint_district_month, _complaint_month_select, "month"))
-_QUARTERLY = ((company_district_quarter, _company_quarter_select, "quarter"),
-              (street_quarter, _street_quarter_select, "quarter"))
+# (table, its select, its period as the refresh keys hold it), in refresh order: the
+# yearly roll-up sums the monthly one.
+_MONTHLY = ((company_district_month, _company_month_select, lambda t: t.c.month),
+            (complaint_district_month, _complaint_month_select, lambda t: t.c.month))
+_YEARLY = ((company_district_year, _company_year_select, lambda t: _year_key(t.c.year)),)
+_QUARTERLY = ((company_district_quarter, _company_quarter_select, lambda t: t.c.quarter),
+              (street_quarter, _street_quarter_select, lambda t: t.c.quarter))
 
 
 def clear_summaries(conn: Connection) -> None:
     """Empty the roll-ups."""
-    for table, _select, _period in (*_MONTHLY, *_QUARTERLY):
+    for table, _select, _period in (*_MONTHLY, *_YEARLY, *_QUARTERLY):
         conn.execute(delete(table))
 
 
 def refresh_summaries(conn: Connection, district_months: DistrictPeriods | None = None,
                       district_quarters: DistrictPeriods | None = None,
+                      district_years: DistrictPeriods | None = None,
                       everything: bool = True) -> None:
     """Recompute the roll-ups from the summaries below them, inside the caller's
     transaction: every row when ``everything``, otherwise only the (district, month)
-    rows ``district_months`` keeps and the (district, quarter) rows ``district_quarters``
-    keeps (either may be None: nothing of that kind changed)."""
-    for tables, selected in ((_MONTHLY, district_months), (_QUARTERLY, district_quarters)):
+    rows ``district_months`` keeps, the (district, quarter) rows ``district_quarters``
+    keeps and the (district, year) rows ``district_years`` keeps (years as text, '2024';
+    those of the changed months). Any may be None: nothing of that kind changed."""
+    for tables, selected in ((_MONTHLY, district_months), (_YEARLY, district_years),
+                             (_QUARTERLY, district_quarters)):
         if not everything and selected is None:
             continue
         for table, source, period in tables:
@@ -133,6 +168,6 @@ def refresh_summaries(conn: Connection, district_months: DistrictPeriods | None 
             if chosen is None:
                 conn.execute(delete(table))
             else:
-                conn.execute(delete(table).where(chosen(table.c.district_id, table.c[period])))
+                conn.execute(delete(table).where(chosen(table.c.district_id, period(table))))
             names, statement = source(chosen)
             conn.execute(insert(table).from_select(names, statement))

@@ -329,11 +329,15 @@ project_quarter = Table(
     Column("district_id", Integer, nullable=False),
     Column("households", Integer, nullable=False),
     Column("score", Float, nullable=False, comment="weighted assessment score 0-100"),
+    # Stored so that the key-supervision list is a read of one quarter, not a search
+    # through every project's history (data_access.grades.refresh_unqualified_runs).
+    Column("unqualified_run", Integer, nullable=False, server_default="0",
+           comment="consecutive quarters graded 不合格 ending at this one (0: graded better)"),
     Index("ix_project_quarter_street", "street_id", "quarter"),
-    # One quarter across the whole scope (the map's grades, key-supervision windows):
+    # One quarter across the whole scope (the map's grades, key-supervision lists):
     # covering, so such reads never touch the table.
     Index("ix_project_quarter_quarter", "quarter", "street_id", "estate_id", "company_id",
-          "households", "score"),
+          "households", "score", "unqualified_run"),
 )
 
 #: Complaints flagged as repeats: same estate and category, received on a day at most 30
@@ -443,6 +447,14 @@ complaint_street_month = Table(
 # keep reading the estate-level tables. data_access.rollups fills them; the reads check
 # they give the very same frames (tests/test_rollups.py).
 
+#: The columns of ``company_district_month``'s covering index, in its order.
+COMPANY_MONTH_READ_COLUMNS = (
+    "month", "district_id", "company_id", "year", "estates", "households", "managed_estates",
+    "managed_households", "unmanaged_estates", "committee_estates", "households_billed",
+    "households_paid", "respondents_month", "satisfied_month", "respondents_quarter",
+    "satisfied_quarter", "respondents_year", "satisfied_year", "complaints",
+    "complaints_on_time", "complaints_resolved")
+
 #: ``estate_month`` summed per serving company, district and month (company-months only).
 company_district_month = Table(
     "company_district_month",
@@ -458,7 +470,23 @@ company_district_month = Table(
     Column("unmanaged_estates", Integer, nullable=False),
     Column("committee_estates", Integer, nullable=False),
     *_sum_columns(),
-    Index("ix_company_district_month_month", "month", "district_id"),
+    # Covering for the company reads of a period (league, red/black list): they read a
+    # range of months, whose rows lie scattered over the table (ordered by company).
+    Index("ix_company_district_month_at_month", *COMPANY_MONTH_READ_COLUMNS),
+)
+
+#: ``company_district_month``'s flows summed per year: a year's company views (the
+#: league's default period) read a twelfth of the rows. Keyed by year first, so a year's
+#: rows are one range of the key.
+company_district_year = Table(
+    "company_district_year",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("district_id", Integer, primary_key=True),
+    Column("company_id", Integer, primary_key=True),
+    Column("household_months", Integer, nullable=False,
+           comment="Σ over the year's months of the households served"),
+    *_sum_columns(),
 )
 
 #: ``project_quarter`` summed per company, district and quarter (projects with a company).
@@ -471,7 +499,8 @@ company_district_quarter = Table(
     Column("projects", Integer, nullable=False),
     Column("score_weighted", Float, nullable=False, comment="Σ households × score"),
     Column("score_weight", Integer, nullable=False, comment="Σ households"),
-    Index("ix_company_district_quarter_quarter", "quarter", "district_id"),
+    Index("ix_company_district_quarter_at_quarter", "quarter", "district_id", "company_id",
+          "projects", "score_weighted", "score_weight"),
 )
 
 #: ``project_quarter`` summed per street and quarter (every project, with or without a
@@ -502,8 +531,8 @@ complaint_district_month = Table(
           "district_id", *COMPLAINT_STREET_SUM_COLUMNS),
 )
 
-ROLLUP_TABLES = (company_district_month, company_district_quarter, street_quarter,
-                 complaint_district_month)
+ROLLUP_TABLES = (company_district_month, company_district_year, company_district_quarter,
+                 street_quarter, complaint_district_month)
 
 SUMMARY_TABLES = (month_calendar, estate_month, street_month, project_quarter,
                   complaint_repeat, complaint_month, complaint_street_month,

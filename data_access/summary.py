@@ -368,6 +368,7 @@ def _rebuild(conn: Connection) -> RefreshResult:
     projects = _project_quarter_rows(conn)
     if not projects.empty:
         bulk_insert(conn, project_quarter, projects)
+        grades.refresh_unqualified_runs(conn)
     for area in AREA_SUMMARIES:
         area.refresh_summaries(conn)
     rollups.refresh_summaries(conn)
@@ -393,7 +394,8 @@ _refresh_key = Table(
 )
 _ESTATE_MONTHS, _COMPLAINT_MONTHS, _STREET_MONTHS, _PROJECT_QUARTERS = (
     "estate_month", "complaint_month", "street_month", "project_quarter")
-_DISTRICT_MONTHS, _DISTRICT_QUARTERS = "district_month", "district_quarter"
+_DISTRICT_MONTHS, _DISTRICT_QUARTERS, _DISTRICT_YEARS = (
+    "district_month", "district_quarter", "district_year")
 
 
 def _batches(values: list, size: int = 1_000) -> Iterator[list]:
@@ -429,6 +431,11 @@ class _StoredKeys:
     def __call__(self, id_column: ColumnElement, period_column: ColumnElement
                  ) -> ColumnElement:
         return tuple_(id_column, period_column).in_(self._select())
+
+    def ids(self, id_column: ColumnElement) -> ColumnElement:
+        """The condition keeping the rows whose id is among the keys' (any period)."""
+        return id_column.in_(select(_refresh_key.c.key_id).where(
+            _refresh_key.c.kind == self.kind).distinct())
 
 
 def _store_keys(conn: Connection, kind: str, pairs: Iterable[tuple[int, str]]
@@ -501,16 +508,19 @@ def _refresh_changed(conn: Connection, changes: SummaryChanges, months: list[str
         projects = _project_quarter_rows(conn, pq_selected)
         if not projects.empty:
             bulk_insert(conn, project_quarter, projects)
+        grades.refresh_unqualified_runs(conn, pq_selected.ids)
         grades.refresh_summaries(conn, pq_selected)
         district_quarters |= _district_quarters_of(conn, pq_selected)
     district_of = dict(conn.execute(select(street.c.id, street.c.district_id)).all())
     district_months = {(district_of[s], m) for s, m in street_months}
+    district_years = {(d, m[:4]) for d, m in district_months}
     if district_months or district_quarters:
         rollups.refresh_summaries(
             conn,
             _store_keys(conn, _DISTRICT_MONTHS, district_months) if district_months else None,
             _store_keys(conn, _DISTRICT_QUARTERS, district_quarters)
             if district_quarters else None,
+            _store_keys(conn, _DISTRICT_YEARS, district_years) if district_years else None,
             everything=False)
     return RefreshResult(full=False, street_months=frozenset(street_months),
                          project_quarters=frozenset(project_quarters))

@@ -180,8 +180,10 @@ def test_key_supervision_two_consecutive_quarters_only(grades_engine):
     assert quarter == "2024-Q3"
     assert list(companies["code"]) == ["GC02"]             # GC03 had one bad quarter only
     assert companies.iloc[0]["quarters"] == ["2024-Q2", "2024-Q3"]
-    assert companies.iloc[0]["scores"] == [70.0, 72.0]
+    assert companies.iloc[0]["recent_scores"] == [70.0, 72.0]
     assert list(projects["estate_code"]) == ["E3"]
+    assert projects.iloc[0]["quarters"] == ["2024-Q2", "2024-Q3"]
+    assert projects.iloc[0]["recent_scores"] == [70.0, 72.0]
     assert projects.iloc[0]["company_code"] == "GC02"
     # Q4: GC02 is back to 合格, the run is broken
     quarter, companies, projects = grades.key_supervision_lists(

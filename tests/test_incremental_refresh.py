@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, text, update
 
-from data_access import rollups
+from data_access import grades, rollups
 from data_access.demo import build_demo
 from data_access.engine import make_engine
 from data_access.importing import export_table, import_files
@@ -381,6 +381,43 @@ def test_assessment_rows_recompute_that_project_quarter(demo):
     assert report.summaries.project_quarters == {(estate_id, quarter)}
     sentinels.assert_intact()
     sentinels.restore()
+    assert_equals_full_rebuild(demo)
+
+
+def unqualified_runs(engine: Engine, estate_id: int) -> dict[str, int]:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(project_quarter.c.quarter,
+                                        project_quarter.c.unqualified_run)
+                                 .where(project_quarter.c.estate_id == estate_id)).all())
+
+
+def test_an_earlier_quarters_grade_moves_the_runs_after_it(demo):
+    """project_quarter.unqualified_run of later quarters follows a changed quarter."""
+    with demo.connect() as conn:
+        estate_id, code, _ = first_estate(conn)
+        company_code = conn.execute(select(company.c.code).join(
+            estate, estate.c.company_id == company.c.id).where(
+            estate.c.id == estate_id)).scalar_one()
+    before, first, second = assessed_quarters(demo, estate_id)[-3:]
+    assert grades.quarter_index(second) == grades.quarter_index(first) + 1
+    scores = "service_quality,owner_satisfaction,complaint_handling,disclosure,safety," \
+             "party_building"
+
+    def assessments(*quarter_points: tuple[str, int]) -> tuple[str, bytes]:
+        rows = [f"{code},{company_code},{quarter},{assessor},{','.join([str(points)] * 6)}"
+                for quarter, points in quarter_points
+                for assessor in ("community", "street", "district", "owners", "experts")]
+        text = f"estate_code,company_code,quarter,assessor,{scores}\n" + "\n".join(rows)
+        return "assessments.csv", (text + "\n").encode()
+
+    imported(demo, assessments((first, 10), (second, 10)))   # scores 10: 不合格
+    runs = unqualified_runs(demo, estate_id)
+    assert runs[first] == runs[before] + 1 and runs[second] == runs[before] + 2
+    assert_equals_full_rebuild(demo)
+
+    imported(demo, assessments((first, 100)))                # 优秀 breaks the run
+    runs = unqualified_runs(demo, estate_id)
+    assert (runs[first], runs[second]) == (0, 1)
     assert_equals_full_rebuild(demo)
 
 

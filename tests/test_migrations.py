@@ -15,6 +15,7 @@ import sys
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Integer, MetaData, Table, inspect, select
@@ -38,9 +39,11 @@ from data_access.summary import refresh_summaries
 from tests.fixture_city import EXPECTED, build_fixture_city
 
 NEW_IMPORT_LOG_COLUMNS = {"seconds", "summary_refresh"}
+#: Summary columns revisions after 0001 add to its tables (the summary refresh writes them).
+NEW_SUMMARY_COLUMNS = {"project_quarter": ("unqualified_run",)}
 #: Tables revisions after 0001 create.
-NEW_TABLES = {"complaint_street_month", "company_district_month", "company_district_quarter",
-              "street_quarter", "complaint_district_month"}
+NEW_TABLES = {"complaint_street_month", "company_district_month", "company_district_year",
+              "company_district_quarter", "street_quarter", "complaint_district_month"}
 # Tables the fixture city leaves empty: every other table holds rows, so comparing
 # contents before and after a migration compares real data.
 EMPTY_IN_FIXTURE_CITY = {"complaint_repeat"}
@@ -76,13 +79,25 @@ def table_rows(engine, columns: dict[str, list[str]]) -> dict[str, list[tuple]]:
 
 def build_city_at_any_revision(engine, *, demo_flag: bool = False) -> None:
     """The fixture city, built by the current code in a database at any revision. Its
-    summary refresh also writes the tables of later revisions: missing ones exist only
-    while it runs."""
-    missing = [metadata.tables[name]
-               for name in sorted(NEW_TABLES - set(columns_by_table(engine)))]
+    summary refresh also writes the tables and summary columns of later revisions:
+    missing ones exist only while it runs."""
+    present = columns_by_table(engine)
+    missing = [metadata.tables[name] for name in sorted(NEW_TABLES - set(present))]
+    missing_columns = [(table, column) for table, columns in NEW_SUMMARY_COLUMNS.items()
+                       for column in columns if column not in present[table]]
     for table in missing:
         table.create(engine)
+    with engine.begin() as conn:
+        operations = Operations(MigrationContext.configure(conn))
+        for table, column in missing_columns:
+            operations.add_column(table, Column(column, Integer, nullable=False,
+                                                server_default="0"))
     build_fixture_city(engine, demo_flag=demo_flag)
+    with engine.begin() as conn:
+        operations = Operations(MigrationContext.configure(conn))
+        for table, column in missing_columns:
+            with operations.batch_alter_table(table) as batch:
+                batch.drop_column(column)
     for table in missing:
         table.drop(engine)
 
@@ -142,10 +157,14 @@ def test_database_at_first_revision_upgrades_with_its_data(blank_db_url):
     new_values = table_rows(engine, {"import_log": sorted(NEW_IMPORT_LOG_COLUMNS)})
     assert new_values["import_log"] == [(None, None), (None, None)]
     assert_expected_kpis(engine)
-    # The upgrade filled the new summary as a refresh does.
+    # The upgrade filled the new summaries as a refresh does (the fixture city has one
+    # 不合格 project-quarter: E3 in 2024-Q1).
     new_tables = {name: columns_by_table(engine)[name] for name in NEW_TABLES}
+    new_tables["project_quarter"] = ["estate_id", "quarter", *NEW_SUMMARY_COLUMNS[
+        "project_quarter"]]
     migrated = table_rows(engine, new_tables)
     assert all(migrated[name] for name in NEW_TABLES)
+    assert [row for row in migrated["project_quarter"] if row[2]] == [(3, "2024-Q1", 1)]
     with engine.begin() as conn:
         refresh_summaries(conn)
     assert table_rows(engine, new_tables) == migrated
@@ -225,6 +244,8 @@ def test_downgrade_to_first_revision_and_back(blank_db_url):
     kept = {name: columns for name, columns in columns_by_table(engine).items()
             if name not in NEW_TABLES}
     kept["import_log"] = [c for c in kept["import_log"] if c not in NEW_IMPORT_LOG_COLUMNS]
+    for table, columns in NEW_SUMMARY_COLUMNS.items():
+        kept[table] = [c for c in kept[table] if c not in columns]
     before = table_rows(engine, kept)
 
     result = migrate(engine, BASELINE_REVISION)

@@ -115,6 +115,16 @@ def test_company_district_month_sums_estate_month(city):
     assert_same_rows(read_table(city, "company_district_month"), expected, keys)
 
 
+def test_company_district_year_sums_company_district_month(city):
+    months = read_table(city, "company_district_month")
+    keys = ["year", "district_id", "company_id"]
+    expected = (months.groupby(keys)
+                .agg(household_months=("households", "sum"),
+                     **{name: (name, "sum") for name in SUMMARY_SUM_COLUMNS})
+                .reset_index())
+    assert_same_rows(read_table(city, "company_district_year"), expected, keys)
+
+
 def _project_sums(projects: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     projects = projects.assign(score_weighted=projects["households"] * projects["score"])
     return (projects.groupby(keys)
@@ -318,6 +328,40 @@ def test_project_runs_at_matches_the_whole_history(demo_engine):
             assert set(runs["estate_id"]) == {e for e, *_ in expected}
             listed_somewhere += sum(listed for *_, listed in expected)
     assert listed_somewhere > 0
+
+
+def test_stored_runs_and_the_key_supervision_list_match_the_whole_history(demo_engine):
+    """project_quarter.unqualified_run equals marking every project's graded history;
+    ``latest`` keeps a run's last quarters only; the list gives the whole run's quarters
+    and its latest scores."""
+    history = grades.mark_key_supervision(
+        grades.project_quarters(demo_engine, EVERYTHING), "estate_id")
+    with demo_engine.connect() as conn:
+        stored = dict(((e, q), r) for e, q, r in conn.execute(select(
+            project_quarter.c.estate_id, project_quarter.c.quarter,
+            project_quarter.c.unqualified_run)))
+    assert stored == {(int(e), q): int(r) for e, q, r in history[
+        ["estate_id", "quarter", "unqualified_run"]].itertuples(index=False)}
+    assert max(stored.values()) > grades.RUN_SCORES_SHOWN
+
+    quarter = history["quarter"].max()
+    listed = history[(history["quarter"] == quarter) & history["key_supervision"]]
+    latest = grades.project_runs_at(demo_engine, EVERYTHING, None, quarter, 2, latest=3)
+    expected_rows = {(int(e), grades.quarter_key(grades.quarter_index(quarter) - back))
+                     for e, run in zip(listed["estate_id"], listed["unqualified_run"])
+                     for back in range(min(int(run), 3))}
+    assert set(zip(latest["estate_id"], latest["quarter"])) == expected_rows
+
+    _, _, projects = grades.key_supervision_lists(demo_engine, EVERYTHING,
+                                                  Filters(quarter))
+    by_estate = history.set_index(["estate_id", "quarter"])["score"]
+    assert sorted(projects["estate_id"]) == sorted(int(e) for e in listed["estate_id"])
+    for row in projects.itertuples(index=False):
+        run = int(listed.set_index("estate_id").loc[row.estate_id, "unqualified_run"])
+        first = grades.quarter_index(quarter) - run + 1
+        assert row.quarters == [grades.quarter_key(first + i) for i in range(run)]
+        assert row.recent_scores == pytest.approx(
+            [by_estate[(row.estate_id, q)] for q in row.quarters[-grades.RUN_SCORES_SHOWN:]])
 
 
 def test_project_runs_at_on_the_fixture_city(fixture_engine):

@@ -32,7 +32,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 #: The newest revision; tests/test_migrations.py checks it is the head of ``versions/``.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 #: The schema databases had before migrations existed.
 BASELINE_REVISION = "0001"
 #: The tables revision 0001 creates (tests/test_migrations.py checks this list).
