@@ -15,6 +15,7 @@ from sqlalchemy import Engine, and_, select
 from data_access import grading
 from data_access.filters import Filters, Scope, area_clause
 from data_access.aggregates import estate_month_sums
+from data_access.frames import read_frame
 from data_access.schema import (
     community,
     company,
@@ -77,9 +78,8 @@ def list_estates(engine: Engine, scope: Scope, filters: Filters | None = None) -
                  .where(area_clause(estate.c.street_id, scope, filters))
                  .order_by(street.c.code, estate.c.name, estate.c.code))
     with engine.connect() as conn:
-        rows = conn.execute(statement).all()
-    return pd.DataFrame(rows, columns=["code", "name", "street_name", "street_name_en",
-                                       "households"])
+        return read_frame(conn, statement, ["code", "name", "street_name", "street_name_en",
+                                            "households"])
 
 
 def contract_history(engine: Engine, scope: Scope, code: str) -> pd.DataFrame:

@@ -447,22 +447,24 @@ def last_assessed_quarter(graded: pd.DataFrame, period: Period) -> str | None:
 def overdue_by_company_year(engine: Engine, scope: Scope, year: int | None = None,
                             company_ids: list[int] | None = None, rollup: bool = True
                             ) -> pd.DataFrame:
-    """Complaints and complaints answered on time per company and year (estate_month;
-    only ``year`` and ``company_ids`` when given): company_id, year, complaints,
+    """Complaints and complaints answered on time per company and year (estate_month, or
+    its yearly district roll-up; only ``year`` and ``company_ids`` when given): company_id, year, complaints,
     complaints_on_time, overdue, overdue_share (share of complaints not answered by their
     deadline; 0 when there were none)."""
     if _from_rollups(scope, None, rollup):
-        em = company_district_month
+        em = company_district_year
         conditions = [rollups.area_condition(em.c.district_id, scope)]
+        if year is not None:
+            conditions.append(em.c.year == year)
     else:
         em = estate_month
         conditions = [em.c.company_id.is_not(None), area_clause(em.c.street_id, scope)]
+        if year is not None:
+            # by month, not by the year column (the month's first four digits):
+            # estate_month is indexed on month
+            conditions += [em.c.month >= f"{year}-01", em.c.month <= f"{year}-12"]
     if company_ids is not None:
         conditions.append(em.c.company_id.in_(company_ids))
-    if year is not None:
-        # by month, not by the year column (the month's first four digits): estate_month
-        # is indexed on month
-        conditions += [em.c.month >= f"{year}-01", em.c.month <= f"{year}-12"]
     statement = (select(em.c.company_id, em.c.year,
                         func.sum(em.c.complaints).label("complaints"),
                         func.sum(em.c.complaints_on_time).label("complaints_on_time"))
@@ -927,8 +929,7 @@ def estate_names(engine: Engine, scope: Scope, estate_ids: list[int] | None = No
     latitude of the given estates in scope, or of every estate in scope ∩ the filters'
     area (one read rather than a list of thousands of ids) — only those whose id the
     select ``among`` returns, when given (a few thousand ids need no list)."""
-    columns = ["estate_id", "estate_code", "estate_name", "street_name", "street_name_en",
-               "fee", "longitude", "latitude"]
+    columns = ["estate_id", *_ESTATE_NAME_COLUMNS]
     if estate_ids is not None and not estate_ids:
         return pd.DataFrame(columns=columns)
     chosen = (area_clause(estate.c.street_id, scope, _area_only(filters)) if estate_ids is None
@@ -936,14 +937,22 @@ def estate_names(engine: Engine, scope: Scope, estate_ids: list[int] | None = No
                         area_clause(estate.c.street_id, scope)))
     if among is not None:
         chosen = and_(chosen, estate.c.id.in_(among))
-    statement = (select(estate.c.id.label("estate_id"), estate.c.code.label("estate_code"),
-                        estate.c.name.label("estate_name"), street.c.name.label("street_name"),
-                        street.c.name_en.label("street_name_en"),
-                        estate.c.fee_yuan_m2_month.label("fee"), estate.c.longitude,
-                        estate.c.latitude)
+    statement = (select(estate.c.id.label("estate_id"), *_ESTATE_NAME_COLUMNS.values())
                  .join(street, street.c.id == estate.c.street_id)
                  .where(chosen))
     return _frame(engine, statement, columns)
+
+
+#: What :func:`estate_names` gives of an estate besides its id (estate and street joined).
+_ESTATE_NAME_COLUMNS = {
+    "estate_code": estate.c.code.label("estate_code"),
+    "estate_name": estate.c.name.label("estate_name"),
+    "street_name": street.c.name.label("street_name"),
+    "street_name_en": street.c.name_en.label("street_name_en"),
+    "fee": estate.c.fee_yuan_m2_month.label("fee"),
+    "longitude": estate.c.longitude,
+    "latitude": estate.c.latitude,
+}
 
 
 # --- quality–price match ----------------------------------------------------------------------
@@ -951,11 +960,13 @@ def estate_names(engine: Engine, scope: Scope, estate_ids: list[int] | None = No
 
 def estate_period_scores(engine: Engine, scope: Scope, filters: Filters,
                          rules: grading.GradingRules | None = None,
-                         estate_ids: list[int] | None = None) -> pd.DataFrame:
+                         estate_ids: list[int] | None = None, with_names: bool = False
+                         ) -> pd.DataFrame:
     """Each assessed estate's (only ``estate_ids``' when given) score and grade over the
     quarters of the filters' period (the registry's assessment score on its
     project-quarters), with the company of its latest quarter: estate_id, company_id,
-    quarters, score, grade."""
+    quarters, score, grade; ``with_names``: in the same read, also the columns of
+    :func:`estate_names` (only estates whose street is in scope ∩ area, as there)."""
     rules = rules or grading.load_rules()
     pq = project_quarter
     conditions = [area_clause(pq.c.street_id, scope, _area_only(filters)),
@@ -978,12 +989,19 @@ def estate_period_scores(engine: Engine, scope: Scope, filters: Filters,
                      latest.c.quarter == summed.c.last,
                      *_quarter_range(latest.c.quarter, quarters_of(filters.period_obj)))))
     columns = ["estate_id", "company_id", "quarters", "score_weighted", "score_weight"]
+    result = ["estate_id", "company_id", "quarters", "score", "grade"]
+    if with_names:
+        statement = (statement.add_columns(*_ESTATE_NAME_COLUMNS.values())
+                     .join(estate, estate.c.id == summed.c.estate_id)
+                     .join(street, street.c.id == estate.c.street_id)
+                     .where(area_clause(estate.c.street_id, scope, _area_only(filters))))
+        columns += list(_ESTATE_NAME_COLUMNS)
+        result += list(_ESTATE_NAME_COLUMNS)
     # sorted here: SQLite would sort the grouped rows once more for an ORDER BY
     frame = _frame(engine, statement, columns).sort_values("estate_id", ignore_index=True)
     if frame.empty:
-        return pd.DataFrame(columns=["estate_id", "company_id", "quarters", "score", "grade"])
-    return _score_metrics(frame, rules)[["estate_id", "company_id", "quarters", "score",
-                                         "grade"]]
+        return pd.DataFrame(columns=result)
+    return _score_metrics(frame, rules)[result]
 
 
 def _map_distinct(values: pd.Series, function: Callable) -> pd.Series:
@@ -1031,11 +1049,9 @@ def mismatches(engine: Engine, scope: Scope, filters: Filters,
     columns = ["estate_code", "estate_name", "street_name", "street_name_en", "company_code",
                "company_name", "fee", "fee_tier", "score", "grade", "supported_tier", "gap",
                "required_grade", "points_short", "fee_ceiling"]
-    scored = estate_period_scores(engine, scope, filters, rules)
-    if scored.empty:
+    frame = estate_period_scores(engine, scope, filters, rules, with_names=True)
+    if frame.empty:
         return pd.DataFrame(columns=columns), 0
-    frame = scored.merge(estate_names(engine, scope, filters=filters), on="estate_id",
-                         how="inner")
     total = len(frame)
     frame = quality_price(frame, rules)
     frame = frame[frame["gap"] > 0]
