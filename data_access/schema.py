@@ -300,6 +300,20 @@ estate_month = Table(
     Index("ix_estate_month_company", "company_id", "month"),
 )
 
+#: ``estate_month``'s households and complaints summed per estate, street and year: a
+#: year's complaints ranking reads a twelfth of the rows (an estate that moved street in
+#: the year has a row for each).
+estate_year = Table(
+    "estate_year",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("street_id", Integer, primary_key=True),
+    Column("estate_id", Integer, primary_key=True),
+    Column("household_months", Integer, nullable=False,
+           comment="Σ over the year's months of the households"),
+    Column("complaints", Integer, nullable=False),
+)
+
 street_month = Table(
     "street_month",
     metadata,
@@ -373,6 +387,8 @@ complaint_month = Table(
     Index("ix_complaint_month_street", "street_id", "month"),
     Index("ix_complaint_month_month", "month"),
     Index("ix_complaint_month_estate", "estate_id", "month"),
+    # A company's complaints by category (its profile): a few hundred of a year's rows.
+    Index("ix_complaint_month_company", "company_id", "month"),
 )
 
 #: Each assessment dimension of a project and quarter: its assessor-weighted score (the
@@ -534,7 +550,7 @@ complaint_district_month = Table(
 ROLLUP_TABLES = (company_district_month, company_district_year, company_district_quarter,
                  street_quarter, complaint_district_month)
 
-SUMMARY_TABLES = (month_calendar, estate_month, street_month, project_quarter,
+SUMMARY_TABLES = (month_calendar, estate_month, estate_year, street_month, project_quarter,
                   complaint_repeat, complaint_month, complaint_street_month,
                   project_dimension_quarter, trend_month, *ROLLUP_TABLES)
 RAW_TABLES = (district, street, community, company, estate, contract, fee_month, survey,

@@ -3,8 +3,9 @@
 ``estate_month`` has a row for every estate and every month of the data range (meta keys
 ``data_start`` and ``data_end``; derived from the data when absent) holding the estate's
 state that month (company, management mode, committee) and the sums every metric needs.
-``street_month`` aggregates it by street; ``project_quarter`` holds the weighted
-assessment score of each estate and quarter. Pages read these tables only.
+``street_month`` aggregates it by street and ``estate_year`` its households and
+complaints by estate and year; ``project_quarter`` holds the weighted assessment score of
+each estate and quarter, and its run of 不合格 quarters. Pages read these tables only.
 
 :func:`refresh_summaries` either rebuilds every summary table or, given the
 :class:`SummaryChanges` an import made, recomputes only the rows those changes reach
@@ -30,6 +31,7 @@ from sqlalchemy import (
     Table,
     and_,
     case,
+    cast,
     delete,
     func,
     insert,
@@ -52,6 +54,7 @@ from data_access.schema import (
     contract,
     estate,
     estate_month,
+    estate_year,
     fee_month,
     meta,
     month_calendar,
@@ -280,6 +283,37 @@ def _estate_month_select(selected: _StoredKeys | None = None):
     return list(columns), statement
 
 
+def _estate_year_select(selected: KeyFilter | None = None):
+    """INSERT..SELECT source of ``estate_year`` (only the (estate, year) pairs
+    ``selected`` keeps, years as text, when given)."""
+    em = estate_month
+    columns = {"year": em.c.year, "street_id": em.c.street_id, "estate_id": em.c.estate_id,
+               "household_months": func.sum(em.c.households),
+               "complaints": func.sum(em.c.complaints)}
+    statement = select(*[expr.label(name) for name, expr in columns.items()]).group_by(
+        em.c.year, em.c.street_id, em.c.estate_id)
+    if selected is not None:
+        statement = statement.where(selected(em.c.estate_id, _year_text(em.c.year)))
+    return list(columns), statement
+
+
+def refresh_estate_years(conn: Connection, selected: KeyFilter | None = None) -> None:
+    """Recompute ``estate_year`` from ``estate_month`` inside the caller's transaction:
+    every row, or only the (estate, year) pairs ``selected`` keeps (years as text)."""
+    if selected is None:
+        conn.execute(delete(estate_year))
+    else:
+        conn.execute(delete(estate_year).where(
+            selected(estate_year.c.estate_id, _year_text(estate_year.c.year))))
+    names, statement = _estate_year_select(selected)
+    conn.execute(insert(estate_year).from_select(names, statement))
+
+
+def _year_text(year_column) -> ColumnElement:
+    """A year column as the text the refresh keys hold ('2024')."""
+    return cast(year_column, String)
+
+
 def _street_month_select(selected: KeyFilter | None = None):
     """INSERT..SELECT source of ``street_month`` (only the (street, month) pairs
     ``selected`` keeps, when given)."""
@@ -363,6 +397,7 @@ def _rebuild(conn: Connection) -> RefreshResult:
     bulk_insert(conn, month_calendar, _month_calendar_rows(*span))
     names, statement = _estate_month_select()
     conn.execute(insert(estate_month).from_select(names, statement))
+    refresh_estate_years(conn)
     names, statement = _street_month_select()
     conn.execute(insert(street_month).from_select(names, statement))
     projects = _project_quarter_rows(conn)
@@ -392,8 +427,8 @@ _refresh_key = Table(
     Column("period", String(7), primary_key=True),
     prefixes=["TEMPORARY"],
 )
-_ESTATE_MONTHS, _COMPLAINT_MONTHS, _STREET_MONTHS, _PROJECT_QUARTERS = (
-    "estate_month", "complaint_month", "street_month", "project_quarter")
+_ESTATE_MONTHS, _COMPLAINT_MONTHS, _STREET_MONTHS, _PROJECT_QUARTERS, _ESTATE_YEARS = (
+    "estate_month", "complaint_month", "street_month", "project_quarter", "estate_year")
 _DISTRICT_MONTHS, _DISTRICT_QUARTERS, _DISTRICT_YEARS = (
     "district_month", "district_quarter", "district_year")
 
@@ -471,6 +506,8 @@ def _refresh_changed(conn: Connection, changes: SummaryChanges, months: list[str
                                                             estate_month.c.month)))
         names, statement = _estate_month_select(em_selected)
         conn.execute(insert(estate_month).from_select(names, statement))
+        refresh_estate_years(conn, _store_keys(
+            conn, _ESTATE_YEARS, {(e, m[:4]) for e, m in estate_months}))
         street_months |= _street_months_of(conn, em_selected)
         sm_selected = _store_keys(conn, _STREET_MONTHS, street_months)
         conn.execute(delete(street_month).where(sm_selected(street_month.c.street_id,

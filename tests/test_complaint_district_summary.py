@@ -137,6 +137,7 @@ def test_ranking_equals_counting_complaint_month(fixture_engine):
 def test_ranking_figures(fixture_engine, tables_read):
     ranking = complaints.estate_ranking(fixture_engine, EVERYTHING, Filters("2024", D1))
     assert tables_read and not any("complaint_month" in sql for sql in tables_read)
+    assert any("estate_year" in sql for sql in tables_read)   # a whole year: its sums
     # D1 over 12 months: E1 2 complaints / 100 households (20 per 1,000 a year), E3 2 / 200,
     # E2 1 / 300.
     assert list(ranking["code"]) == ["E1", "E3", "E2"]

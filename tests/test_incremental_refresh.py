@@ -43,7 +43,7 @@ from data_access.schema import (
     street_quarter,
     trend_month,
 )
-from data_access.summary import SummaryChanges, refresh_summaries
+from data_access.summary import SummaryChanges, refresh_estate_years, refresh_summaries
 from tests.conftest import blank_database, database_copy
 from tests.pg_support import as_sqlite_returns
 
@@ -172,8 +172,10 @@ class Sentinels:
             for table, _, condition, originals in self.planted:
                 conn.execute(delete(table).where(condition))
                 conn.execute(insert(table), originals)
-            # The district roll-ups sum the tables above: a refresh in the test rightly
-            # recomputed the planted rows' district and read the -1 of a sentinel there.
+            # The yearly and district roll-ups sum the tables above: a refresh in the test
+            # rightly recomputed the planted rows' year or district and read the -1 of a
+            # sentinel there.
+            refresh_estate_years(conn)
             rollups.refresh_summaries(conn)
 
 

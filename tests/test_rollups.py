@@ -125,6 +125,15 @@ def test_company_district_year_sums_company_district_month(city):
     assert_same_rows(read_table(city, "company_district_year"), expected, keys)
 
 
+def test_estate_year_sums_estate_month(city):
+    months = read_table(city, "estate_month")
+    keys = ["year", "street_id", "estate_id"]
+    expected = (months.groupby(keys)
+                .agg(household_months=("households", "sum"), complaints=("complaints", "sum"))
+                .reset_index())
+    assert_same_rows(read_table(city, "estate_year"), expected, keys)
+
+
 def _project_sums(projects: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     projects = projects.assign(score_weighted=projects["households"] * projects["score"])
     return (projects.groupby(keys)

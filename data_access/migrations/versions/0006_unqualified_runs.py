@@ -10,6 +10,10 @@
   place of their plain period indexes.
 * ``company_district_year``: ``company_district_month``'s flows summed per year, for the
   company views of a whole year; filled from the monthly roll-up.
+* ``estate_year``: ``estate_month``'s households and complaints per estate, street and
+  year, for a year's complaints ranking; filled from ``estate_month``.
+* ``complaint_month`` gets an index on (company_id, month), for a company's complaints
+  by category.
 
 Revision ID: 0006
 Revises: 0005
@@ -46,6 +50,8 @@ _SUMS = ("households_billed", "households_paid", "amount_billed_yuan",
 
 _company_district_month = sa.table("company_district_month", *[sa.column(name) for name in (
     "year", "district_id", "company_id", "households", *_SUMS)])
+_estate_month = sa.table("estate_month", *[sa.column(name) for name in (
+    "year", "street_id", "estate_id", "households", "complaints")])
 _project_quarter = sa.table("project_quarter", *[sa.column(name) for name in (
     "estate_id", "quarter", "score", "unqualified_run")])
 
@@ -116,7 +122,29 @@ def upgrade() -> None:
         .group_by(cm.c.year, cm.c.district_id, cm.c.company_id)))
 
 
+    estate_year = op.create_table(
+        "estate_year",
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("street_id", sa.Integer(), nullable=False),
+        sa.Column("estate_id", sa.Integer(), nullable=False),
+        sa.Column("household_months", sa.Integer(), nullable=False,
+                  comment="Σ over the year's months of the households"),
+        sa.Column("complaints", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("year", "street_id", "estate_id"),
+    )
+    em = _estate_month
+    op.execute(estate_year.insert().from_select(
+        ["year", "street_id", "estate_id", "household_months", "complaints"],
+        sa.select(em.c.year, em.c.street_id, em.c.estate_id, sa.func.sum(em.c.households),
+                  sa.func.sum(em.c.complaints))
+        .group_by(em.c.year, em.c.street_id, em.c.estate_id)))
+
+    op.create_index("ix_complaint_month_company", "complaint_month", ["company_id", "month"])
+
+
 def downgrade() -> None:
+    op.drop_index("ix_complaint_month_company", table_name="complaint_month")
+    op.drop_table("estate_year")
     op.drop_table("company_district_year")
     op.drop_index("ix_company_district_quarter_at_quarter",
                   table_name="company_district_quarter")
