@@ -79,6 +79,7 @@ from data_access.schema import (
     estate_month,
     project_dimension_quarter,
     project_quarter,
+    project_year,
     street,
     street_quarter,
 )
@@ -968,40 +969,81 @@ def estate_period_scores(engine: Engine, scope: Scope, filters: Filters,
     quarters, score, grade; ``with_names``: in the same read, also the columns of
     :func:`estate_names` (only estates whose street is in scope ∩ area, as there)."""
     rules = rules or grading.load_rules()
-    pq = project_quarter
+    period = filters.period_obj
+    columns = ["estate_id", "company_id", "quarters", "score_weighted", "score_weight"]
+    result = ["estate_id", "company_id", "quarters", "score", "grade"]
+    names = list(_ESTATE_NAME_COLUMNS) if with_names else []
+    by_year = period.kind == "year"
+    if by_year:
+        statement = _estate_year_scores(scope, filters, estate_ids)
+    else:
+        statement = _estate_period_sums(scope, filters, estate_ids)
+    if with_names:
+        statement = (statement.add_columns(*_ESTATE_NAME_COLUMNS.values())
+                     .join(estate, estate.c.id == statement.selected_columns.estate_id)
+                     .join(street, street.c.id == estate.c.street_id)
+                     .where(area_clause(estate.c.street_id, scope, _area_only(filters))))
+    frame = _frame(engine, statement, [*columns, *(["last"] if by_year else []), *names])
+    if by_year:
+        frame = _fold_streets(frame, [*columns, *names])
+    result += names
+    # sorted here: SQLite would sort the grouped rows once more for an ORDER BY
+    frame = frame.sort_values("estate_id", ignore_index=True)
+    if frame.empty:
+        return pd.DataFrame(columns=result)
+    return _score_metrics(frame, rules)[result]
+
+
+def _estate_period_sums(scope: Scope, filters: Filters, estate_ids: list[int] | None):
+    """Per estate: company of its latest quarter, quarters, score sums over the period's
+    quarters — summed in SQL (a province's quarter holds ~17,000 project-quarters)."""
+    pq, latest = project_quarter, project_quarter.alias("latest")
+    in_period = quarters_of(filters.period_obj)
     conditions = [area_clause(pq.c.street_id, scope, _area_only(filters)),
-                  *_quarter_range(pq.c.quarter, quarters_of(filters.period_obj))]
+                  *_quarter_range(pq.c.quarter, in_period)]
     if estate_ids is not None:
         conditions.append(pq.c.estate_id.in_(estate_ids))
-    # summed per estate in SQL (a province's period holds ~70,000 project-quarters)
     summed = (select(pq.c.estate_id,
                      func.sum(pq.c.households * pq.c.score).label("score_weighted"),
                      func.sum(pq.c.households).label("score_weight"),
                      func.count().label("quarters"), func.max(pq.c.quarter).label("last"))
               .where(and_(*conditions)).group_by(pq.c.estate_id).subquery("summed"))
-    latest = project_quarter.alias("latest")
     # the latest quarter lies in the period: saying so lets the join read only the
     # period's rows (PostgreSQL otherwise scans every project-quarter)
-    statement = (select(summed.c.estate_id, latest.c.company_id, summed.c.quarters,
-                        summed.c.score_weighted, summed.c.score_weight)
-                 .join_from(summed, latest, and_(
-                     latest.c.estate_id == summed.c.estate_id,
-                     latest.c.quarter == summed.c.last,
-                     *_quarter_range(latest.c.quarter, quarters_of(filters.period_obj)))))
-    columns = ["estate_id", "company_id", "quarters", "score_weighted", "score_weight"]
-    result = ["estate_id", "company_id", "quarters", "score", "grade"]
-    if with_names:
-        statement = (statement.add_columns(*_ESTATE_NAME_COLUMNS.values())
-                     .join(estate, estate.c.id == summed.c.estate_id)
-                     .join(street, street.c.id == estate.c.street_id)
-                     .where(area_clause(estate.c.street_id, scope, _area_only(filters))))
-        columns += list(_ESTATE_NAME_COLUMNS)
-        result += list(_ESTATE_NAME_COLUMNS)
-    # sorted here: SQLite would sort the grouped rows once more for an ORDER BY
-    frame = _frame(engine, statement, columns).sort_values("estate_id", ignore_index=True)
-    if frame.empty:
-        return pd.DataFrame(columns=result)
-    return _score_metrics(frame, rules)[result]
+    return (select(summed.c.estate_id, latest.c.company_id, summed.c.quarters,
+                   summed.c.score_weighted, summed.c.score_weight)
+            .join_from(summed, latest, and_(latest.c.estate_id == summed.c.estate_id,
+                                            latest.c.quarter == summed.c.last,
+                                            *_quarter_range(latest.c.quarter, in_period))))
+
+
+def _estate_year_scores(scope: Scope, filters: Filters, estate_ids: list[int] | None):
+    """The year's ``project_year`` rows in scope ∩ area: one per estate, except an estate
+    that moved street within the year (see :func:`_fold_streets`); ``last`` is the row's
+    latest quarter, ``company_id`` that quarter's company."""
+    py = project_year
+    conditions = [py.c.year == int(filters.period_obj.first_month[:4]),
+                  area_clause(py.c.street_id, scope, _area_only(filters))]
+    if estate_ids is not None:
+        conditions.append(py.c.estate_id.in_(estate_ids))
+    return select(py.c.estate_id, py.c.last_company_id.label("company_id"), py.c.quarters,
+                  py.c.score_weighted, py.c.score_weight,
+                  py.c.last_quarter.label("last")).where(and_(*conditions))
+
+
+def _fold_streets(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``rows`` (from :func:`_estate_year_scores`) with one row per estate: the sums of an
+    estate's rows added up, the company of its latest quarter kept. Rows of one estate
+    are rare (it moved street in the year), so only those are grouped."""
+    moved = rows["estate_id"].duplicated(keep=False)
+    if not moved.any():
+        return rows[columns]
+    parts = rows[moved].sort_values(["estate_id", "last"])
+    folded = parts.groupby("estate_id", as_index=False, sort=False).agg(
+        {**{name: "last" for name in columns if name != "estate_id"},
+         "company_id": lambda company: company.iloc[-1],
+         "quarters": "sum", "score_weighted": "sum", "score_weight": "sum"})
+    return pd.concat([rows.loc[~moved, columns], folded[columns]], ignore_index=True)
 
 
 def _map_distinct(values: pd.Series, function: Callable) -> pd.Series:

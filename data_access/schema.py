@@ -354,6 +354,23 @@ project_quarter = Table(
           "households", "score", "unqualified_run"),
 )
 
+#: ``project_quarter`` summed per year, estate and street (an estate that moved street in
+#: the year has a row for each), with the company of the row's latest quarter: a year's
+#: quality–price match reads one row per estate instead of four. Keyed by year first,
+#: then estate, so a year's rows come in estate order.
+project_year = Table(
+    "project_year",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("estate_id", Integer, primary_key=True),
+    Column("street_id", Integer, primary_key=True),
+    Column("quarters", Integer, nullable=False, comment="assessed quarters"),
+    Column("score_weighted", Float, nullable=False, comment="Σ households × score"),
+    Column("score_weight", Integer, nullable=False, comment="Σ households"),
+    Column("last_quarter", String(7), nullable=False),
+    Column("last_company_id", Integer, comment="company of the last quarter"),
+)
+
 #: Complaints flagged as repeats: same estate and category, received on a day at most 30
 #: days after the day of the previous complaint of that estate and category.
 complaint_repeat = Table(
@@ -551,7 +568,7 @@ ROLLUP_TABLES = (company_district_month, company_district_year, company_district
                  street_quarter, complaint_district_month)
 
 SUMMARY_TABLES = (month_calendar, estate_month, estate_year, street_month, project_quarter,
-                  complaint_repeat, complaint_month, complaint_street_month,
+                  project_year, complaint_repeat, complaint_month, complaint_street_month,
                   project_dimension_quarter, trend_month, *ROLLUP_TABLES)
 RAW_TABLES = (district, street, community, company, estate, contract, fee_month, survey,
               complaint, assessment, milestone, import_log, meta)

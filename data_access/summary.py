@@ -59,6 +59,7 @@ from data_access.schema import (
     meta,
     month_calendar,
     project_quarter,
+    project_year,
     street,
     street_month,
     survey,
@@ -309,6 +310,40 @@ def refresh_estate_years(conn: Connection, selected: KeyFilter | None = None) ->
     conn.execute(insert(estate_year).from_select(names, statement))
 
 
+def _project_year_select(selected: KeyFilter | None = None):
+    """INSERT..SELECT source of ``project_year`` (only the (estate, year) pairs
+    ``selected`` keeps, years as text, when given)."""
+    pq = project_quarter
+    year = cast(func.substr(pq.c.quarter, 1, 4), Integer)
+    condition = true() if selected is None else selected(pq.c.estate_id,
+                                                         func.substr(pq.c.quarter, 1, 4))
+    summed = (select(year.label("year"), pq.c.estate_id, pq.c.street_id,
+                     func.count().label("quarters"),
+                     func.sum(pq.c.households * pq.c.score).label("score_weighted"),
+                     func.sum(pq.c.households).label("score_weight"),
+                     func.max(pq.c.quarter).label("last_quarter"))
+              .where(condition).group_by(year, pq.c.estate_id, pq.c.street_id)
+              .subquery("summed"))
+    last = project_quarter.alias("last")
+    columns = [*summed.c, last.c.company_id.label("last_company_id")]
+    statement = select(*columns).join_from(summed, last, and_(
+        last.c.estate_id == summed.c.estate_id, last.c.quarter == summed.c.last_quarter))
+    return [column.name for column in columns], statement
+
+
+def refresh_project_years(conn: Connection, selected: KeyFilter | None = None) -> None:
+    """Recompute ``project_year`` from ``project_quarter`` inside the caller's
+    transaction: every row, or only the (estate, year) pairs ``selected`` keeps (years as
+    text)."""
+    if selected is None:
+        conn.execute(delete(project_year))
+    else:
+        conn.execute(delete(project_year).where(
+            selected(project_year.c.estate_id, _year_text(project_year.c.year))))
+    names, statement = _project_year_select(selected)
+    conn.execute(insert(project_year).from_select(names, statement))
+
+
 def _year_text(year_column) -> ColumnElement:
     """A year column as the text the refresh keys hold ('2024')."""
     return cast(year_column, String)
@@ -386,7 +421,8 @@ def refresh_summaries(conn: Connection, changes: SummaryChanges | None = None
 
 def _rebuild(conn: Connection) -> RefreshResult:
     """Empty every summary table and build it again from the raw tables."""
-    for table in (street_month, estate_month, project_quarter, month_calendar):
+    for table in (street_month, estate_month, estate_year, project_quarter, project_year,
+                  month_calendar):
         conn.execute(delete(table))
     for area in AREA_SUMMARIES:
         area.clear_summaries(conn)
@@ -404,6 +440,7 @@ def _rebuild(conn: Connection) -> RefreshResult:
     if not projects.empty:
         bulk_insert(conn, project_quarter, projects)
         grades.refresh_unqualified_runs(conn)
+        refresh_project_years(conn)
     for area in AREA_SUMMARIES:
         area.refresh_summaries(conn)
     rollups.refresh_summaries(conn)
@@ -427,8 +464,9 @@ _refresh_key = Table(
     Column("period", String(7), primary_key=True),
     prefixes=["TEMPORARY"],
 )
-_ESTATE_MONTHS, _COMPLAINT_MONTHS, _STREET_MONTHS, _PROJECT_QUARTERS, _ESTATE_YEARS = (
-    "estate_month", "complaint_month", "street_month", "project_quarter", "estate_year")
+_ESTATE_MONTHS, _COMPLAINT_MONTHS, _STREET_MONTHS, _PROJECT_QUARTERS = (
+    "estate_month", "complaint_month", "street_month", "project_quarter")
+_ESTATE_YEARS, _PROJECT_YEARS = "estate_year", "project_year"
 _DISTRICT_MONTHS, _DISTRICT_QUARTERS, _DISTRICT_YEARS = (
     "district_month", "district_quarter", "district_year")
 
@@ -546,6 +584,8 @@ def _refresh_changed(conn: Connection, changes: SummaryChanges, months: list[str
         if not projects.empty:
             bulk_insert(conn, project_quarter, projects)
         grades.refresh_unqualified_runs(conn, pq_selected.ids)
+        refresh_project_years(conn, _store_keys(
+            conn, _PROJECT_YEARS, {(e, q[:4]) for e, q in project_quarters}))
         grades.refresh_summaries(conn, pq_selected)
         district_quarters |= _district_quarters_of(conn, pq_selected)
     district_of = dict(conn.execute(select(street.c.id, street.c.district_id)).all())

@@ -43,7 +43,12 @@ from data_access.schema import (
     street_quarter,
     trend_month,
 )
-from data_access.summary import SummaryChanges, refresh_estate_years, refresh_summaries
+from data_access.summary import (
+    SummaryChanges,
+    refresh_estate_years,
+    refresh_project_years,
+    refresh_summaries,
+)
 from tests.conftest import blank_database, database_copy
 from tests.pg_support import as_sqlite_returns
 
@@ -176,6 +181,7 @@ class Sentinels:
             # rightly recomputed the planted rows' year or district and read the -1 of a
             # sentinel there.
             refresh_estate_years(conn)
+            refresh_project_years(conn)
             rollups.refresh_summaries(conn)
 
 

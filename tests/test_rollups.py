@@ -134,6 +134,20 @@ def test_estate_year_sums_estate_month(city):
     assert_same_rows(read_table(city, "estate_year"), expected, keys)
 
 
+def test_project_year_sums_project_quarter(city):
+    projects = read_table(city, "project_quarter")
+    projects = projects.assign(year=projects["quarter"].str[:4].astype(int),
+                               score_weighted=projects["households"] * projects["score"])
+    keys = ["year", "estate_id", "street_id"]
+    expected = (projects.sort_values("quarter").groupby(keys)
+                .agg(quarters=("quarter", "size"), score_weighted=("score_weighted", "sum"),
+                     score_weight=("households", "sum"), last_quarter=("quarter", "last"),
+                     # the last quarter's company, None too ("last" skips None)
+                     last_company_id=("company_id", lambda company: company.iloc[-1]))
+                .reset_index())
+    assert_same_rows(read_table(city, "project_year"), expected, keys)
+
+
 def _project_sums(projects: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     projects = projects.assign(score_weighted=projects["households"] * projects["score"])
     return (projects.groupby(keys)
@@ -413,6 +427,21 @@ def test_estate_period_scores_fold_the_period_quarters(demo_engine):
 
 
 # --- 5. one roll-up row by hand ------------------------------------------------------------
+
+
+def test_a_year_on_two_streets_folds_into_one_estate():
+    """An estate with project_year rows on two streets (it moved in the year) gets their
+    sums and the company of its latest quarter; other estates pass unchanged."""
+    columns = ["estate_id", "company_id", "quarters", "score_weighted", "score_weight"]
+    rows = pd.DataFrame(
+        [(7, 2, 2, 300 * 80.0 * 2, 600, "2024-Q4"),     # street B, Q3–Q4, company 2
+         (5, 1, 4, 100 * 90.0 * 4, 400, "2024-Q4"),
+         (7, 1, 2, 300 * 70.0 * 2, 600, "2024-Q2")],    # street A, Q1–Q2, company 1
+        columns=[*columns, "last"])
+    folded = grades._fold_streets(rows, columns).set_index("estate_id")
+    assert sorted(folded.index) == [5, 7]
+    assert folded.loc[7].tolist() == [2, 4, 300 * 80.0 * 2 + 300 * 70.0 * 2, 1200]
+    assert folded.loc[5].tolist() == [1, 4, 100 * 90.0 * 4, 400]
 
 
 def test_company_district_quarter_row_by_hand(fixture_engine):

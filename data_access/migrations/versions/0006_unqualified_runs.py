@@ -12,6 +12,9 @@
   company views of a whole year; filled from the monthly roll-up.
 * ``estate_year``: ``estate_month``'s households and complaints per estate, street and
   year, for a year's complaints ranking; filled from ``estate_month``.
+* ``project_year``: ``project_quarter``'s scores per estate, street and year with the
+  company of the latest quarter, for a year's quality–price match; filled from
+  ``project_quarter``.
 * ``complaint_month`` gets an index on (company_id, month), for a company's complaints
   by category.
 
@@ -53,7 +56,8 @@ _company_district_month = sa.table("company_district_month", *[sa.column(name) f
 _estate_month = sa.table("estate_month", *[sa.column(name) for name in (
     "year", "street_id", "estate_id", "households", "complaints")])
 _project_quarter = sa.table("project_quarter", *[sa.column(name) for name in (
-    "estate_id", "quarter", "score", "unqualified_run")])
+    "estate_id", "quarter", "street_id", "company_id", "households", "score",
+    "unqualified_run")])
 
 
 def _qualified_from() -> float:
@@ -139,11 +143,44 @@ def upgrade() -> None:
                   sa.func.sum(em.c.complaints))
         .group_by(em.c.year, em.c.street_id, em.c.estate_id)))
 
+    project_year = op.create_table(
+        "project_year",
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("estate_id", sa.Integer(), nullable=False),
+        sa.Column("street_id", sa.Integer(), nullable=False),
+        sa.Column("quarters", sa.Integer(), nullable=False, comment="assessed quarters"),
+        sa.Column("score_weighted", sa.Float(), nullable=False, comment="Σ households × score"),
+        sa.Column("score_weight", sa.Integer(), nullable=False, comment="Σ households"),
+        sa.Column("last_quarter", sa.String(length=7), nullable=False),
+        sa.Column("last_company_id", sa.Integer(), nullable=True,
+                  comment="company of the last quarter"),
+        sa.PrimaryKeyConstraint("year", "estate_id", "street_id"),
+    )
+    _fill_project_years(project_year)
+
     op.create_index("ix_complaint_month_company", "complaint_month", ["company_id", "month"])
+
+
+def _fill_project_years(project_year) -> None:
+    pq = _project_quarter
+    year = sa.cast(sa.func.substr(pq.c.quarter, 1, 4), sa.Integer)
+    summed = (sa.select(year.label("year"), pq.c.estate_id, pq.c.street_id,
+                        sa.func.count().label("quarters"),
+                        sa.func.sum(pq.c.households * pq.c.score).label("score_weighted"),
+                        sa.func.sum(pq.c.households).label("score_weight"),
+                        sa.func.max(pq.c.quarter).label("last_quarter"))
+              .group_by(year, pq.c.estate_id, pq.c.street_id).subquery("summed"))
+    last = pq.alias("last")
+    op.execute(project_year.insert().from_select(
+        [*[column.name for column in summed.c], "last_company_id"],
+        sa.select(*summed.c, last.c.company_id).join_from(summed, last, sa.and_(
+            last.c.estate_id == summed.c.estate_id,
+            last.c.quarter == summed.c.last_quarter))))
 
 
 def downgrade() -> None:
     op.drop_index("ix_complaint_month_company", table_name="complaint_month")
+    op.drop_table("project_year")
     op.drop_table("estate_year")
     op.drop_table("company_district_year")
     op.drop_index("ix_company_district_quarter_at_quarter",
