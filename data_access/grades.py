@@ -50,6 +50,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Float,
     Integer,
     String,
     and_,
@@ -57,7 +58,9 @@ from sqlalchemy import (
     cast,
     delete,
     func,
+    insert,
     select,
+    true,
 )
 
 from data_access import grading, rollups
@@ -73,6 +76,7 @@ from data_access.schema import (
     company_district_month,
     company_district_quarter,
     company_district_year,
+    company_quarter,
     complaint_month,
     district,
     estate,
@@ -123,45 +127,81 @@ def refresh_summaries(conn: Connection, estate_quarters: EstateQuarters | None =
         bulk_insert(conn, project_dimension_quarter, rows)
 
 
-#: A condition on an estate id column choosing the estates whose runs a refresh redoes.
-EstateFilter = Callable[[ColumnElement], ColumnElement]
+#: A condition on an id column (estate or company) choosing whose runs a refresh redoes.
+IdFilter = Callable[[ColumnElement], ColumnElement]
 
 
-def unqualified_runs_select(qualified_from: float, estates: EstateFilter | None = None):
-    """(estate_id, quarter, run) of every project-quarter graded 不合格 (score below
-    ``qualified_from``; of ``estates`` only, when given), ``run`` being the number of
-    consecutive 不合格 quarters ending at it. "Gaps and islands": along consecutive
-    quarters of one estate, quarter number − row number is constant."""
-    pq = project_quarter
-    condition = pq.c.score < qualified_from
-    if estates is not None:
-        condition = and_(condition, estates(pq.c.estate_id))
-    unqualified = (select(pq.c.estate_id, pq.c.quarter,
-                          (_quarter_number(pq.c.quarter)
-                           - func.row_number().over(partition_by=pq.c.estate_id,
-                                                    order_by=pq.c.quarter)).label("island"))
-                   .where(condition).subquery("unqualified"))
-    return select(unqualified.c.estate_id, unqualified.c.quarter,
-                  func.row_number().over(
-                      partition_by=(unqualified.c.estate_id, unqualified.c.island),
-                      order_by=unqualified.c.quarter).label("run"))
+def _runs_select(table, entity: ColumnElement, unqualified: ColumnElement,
+                 chosen: IdFilter | None = None):
+    """(entity, quarter, run) of every row of ``table`` (one per entity and quarter)
+    where ``unqualified`` holds (of the ``chosen`` entities only, when given), ``run``
+    being the number of consecutive such quarters ending at it. "Gaps and islands":
+    along consecutive quarters of one entity, quarter number − row number is constant."""
+    condition = unqualified if chosen is None else and_(unqualified, chosen(entity))
+    rows = (select(entity.label("entity"), table.c.quarter,
+                   (_quarter_number(table.c.quarter)
+                    - func.row_number().over(partition_by=entity, order_by=table.c.quarter)
+                    ).label("island"))
+            .where(condition).subquery("unqualified"))
+    return select(rows.c.entity, rows.c.quarter,
+                  func.row_number().over(partition_by=(rows.c.entity, rows.c.island),
+                                         order_by=rows.c.quarter).label("run"))
 
 
-def refresh_unqualified_runs(conn: Connection, estates: EstateFilter | None = None) -> None:
+def _refresh_runs(conn: Connection, table, entity: ColumnElement, unqualified: ColumnElement,
+                  chosen: IdFilter | None) -> None:
+    """Set ``table.unqualified_run`` of every row (of the ``chosen`` entities only)."""
+    conn.execute(table.update().where(chosen(entity) if chosen is not None
+                                      else table.c.unqualified_run != 0)
+                 .values(unqualified_run=0))
+    runs = _runs_select(table, entity, unqualified, chosen).subquery("runs")
+    conn.execute(table.update()
+                 .where(and_(entity == runs.c.entity, table.c.quarter == runs.c.quarter))
+                 .values(unqualified_run=runs.c.run))
+
+
+def refresh_unqualified_runs(conn: Connection, estates: IdFilter | None = None) -> None:
     """Set ``project_quarter.unqualified_run`` of every project-quarter (of ``estates``
     only, when given: all their quarters, as a changed quarter moves every later run),
     inside the caller's transaction. 不合格 is the grade of the stored score, as the
     estate profile shows it. Call after ``project_quarter`` rows were written."""
     pq = project_quarter
-    rules = grading.load_rules()
-    conn.execute(pq.update().where(estates(pq.c.estate_id) if estates is not None
-                                   else pq.c.unqualified_run != 0)
-                 .values(unqualified_run=0))
-    runs = unqualified_runs_select(rules.qualified_from, estates).subquery("runs")
-    conn.execute(pq.update()
-                 .where(and_(pq.c.estate_id == runs.c.estate_id,
-                             pq.c.quarter == runs.c.quarter))
-                 .values(unqualified_run=runs.c.run))
+    _refresh_runs(conn, pq, pq.c.estate_id, pq.c.score < grading.load_rules().qualified_from,
+                  estates)
+
+
+def refresh_company_quarters(conn: Connection,
+                             quarters: Callable[[ColumnElement], ColumnElement] | None = None
+                             ) -> None:
+    """Recompute ``company_quarter`` from ``company_district_quarter`` inside the caller's
+    transaction — every row, or the rows of the quarters ``quarters`` keeps (a condition
+    on a quarter column) — and the runs of the companies assessed in them (all their
+    quarters). 不合格: the registry's score (score_weighted ÷ score_weight, unset without
+    households) below the 合格 threshold. Call after the district roll-ups."""
+    cq, dq = company_quarter, company_district_quarter
+    if quarters is None:
+        conn.execute(delete(cq))
+    else:
+        conn.execute(delete(cq).where(quarters(cq.c.quarter)))
+    sums = {"projects": func.sum(dq.c.projects),
+            "score_weighted": func.sum(dq.c.score_weighted),
+            "score_weight": func.sum(dq.c.score_weight)}
+    source = select(dq.c.quarter, dq.c.company_id,
+                    *[expr.label(name) for name, expr in sums.items()])
+    if quarters is not None:
+        source = source.where(quarters(dq.c.quarter))
+    conn.execute(insert(cq).from_select(
+        ["quarter", "company_id", *sums], source.group_by(dq.c.quarter, dq.c.company_id)))
+    assessed = select(cq.c.company_id).distinct()
+    if quarters is not None:
+        assessed = assessed.where(quarters(cq.c.quarter))
+
+    def assessed_in_quarters(column: ColumnElement) -> ColumnElement:
+        return column.in_(assessed)
+
+    score = case((cq.c.score_weight > 0, cq.c.score_weighted / cast(cq.c.score_weight, Float)))
+    _refresh_runs(conn, cq, cq.c.company_id, score < grading.load_rules().qualified_from,
+                  None if quarters is None else assessed_in_quarters)
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -250,7 +290,13 @@ def company_quarters(engine: Engine, scope: Scope, filters: Filters | None = Non
     Columns: company_id, quarter, projects, score_weighted, score_weight, score, grade.
     """
     rules = rules or grading.load_rules()
-    if _from_rollups(scope, filters, rollup):
+    if _from_rollups(scope, filters, rollup) and scope.is_everything \
+            and _area_only(filters) is None:
+        # the whole city: its sums per company and quarter are stored
+        cq = company_quarter
+        conditions = []
+        sums = [cq.c.projects, cq.c.score_weighted, cq.c.score_weight]
+    elif _from_rollups(scope, filters, rollup):
         cq = company_district_quarter
         conditions = [rollups.area_condition(cq.c.district_id, scope, _area_only(filters))]
         sums = [func.sum(cq.c.projects), func.sum(cq.c.score_weighted),
@@ -268,9 +314,10 @@ def company_quarters(engine: Engine, scope: Scope, filters: Filters | None = Non
     statement = (select(cq.c.company_id, cq.c.quarter,
                         *[sum_.label(name) for sum_, name in zip(
                             sums, ("projects", "score_weighted", "score_weight"))])
-                 .where(and_(*conditions))
-                 .group_by(cq.c.company_id, cq.c.quarter)
+                 .where(and_(true(), *conditions))
                  .order_by(cq.c.company_id, cq.c.quarter))
+    if cq is not company_quarter:
+        statement = statement.group_by(cq.c.company_id, cq.c.quarter)
     frame = _frame(engine, statement, ["company_id", "quarter", "projects", "score_weighted",
                                        "score_weight"])
     return _score_metrics(frame, rules)
@@ -337,12 +384,31 @@ def _quarter_text(number: ColumnElement) -> ColumnElement:
             + cast((number - 1) % 4 + 1, String))
 
 
+def _runs_ending_at(table, entity: str, quarter: str, minimum: int, latest: int | None):
+    """(alias ``at`` of ``table``, condition on ``at`` keeping the rows of ``quarter`` that
+    end a stored run of at least ``minimum`` 不合格 quarters, conditions joining
+    ``table``'s rows of the same run — only its ``latest`` quarters when given).
+
+    The run's rows are those from its first quarter (``unqualified_run - 1`` quarters
+    back) to ``quarter``, a range of the key: every quarter in it belongs to the run.
+    ``latest`` also bounds the quarters read by a constant, so that the read stays within
+    a few quarters however long the runs are.
+    """
+    at = table.alias("at_quarter")
+    listed = and_(at.c.quarter == quarter, at.c.unqualified_run >= minimum)
+    first_quarter = _quarter_text(_quarter_number(at.c.quarter) - at.c.unqualified_run + 1)
+    in_run = [table.c[entity] == at.c[entity], table.c.quarter >= first_quarter,
+              table.c.quarter <= quarter]
+    if latest is not None:
+        in_run.append(table.c.quarter >= quarters_back(quarter, latest - 1))
+    return at, listed, and_(*in_run)
+
+
 def _listed_projects(scope: Scope, filters: Filters | None, quarter: str, minimum: int):
     """The project-quarters of ``quarter`` ending a run of at least ``minimum`` 不合格
     quarters (projects in scope ∩ area): a range of project_quarter's covering index."""
-    at = project_quarter.alias("at_quarter")
-    return at, and_(at.c.quarter == quarter, at.c.unqualified_run >= minimum,
-                    area_clause(at.c.street_id, scope, _area_only(filters)))
+    at, listed, _ = _runs_ending_at(project_quarter, "estate_id", quarter, minimum, None)
+    return at, and_(listed, area_clause(at.c.street_id, scope, _area_only(filters)))
 
 
 def project_runs_at(engine: Engine, scope: Scope, filters: Filters | None, quarter: str,
@@ -352,29 +418,38 @@ def project_runs_at(engine: Engine, scope: Scope, filters: Filters | None, quart
     ends at ``quarter`` (projects in scope ∩ area) — only the run's ``latest`` quarters
     when given — as :func:`project_quarters` gives them plus ``unqualified_run``; sorted
     by estate and quarter. The row at ``quarter`` holds the length of the whole run.
-
-    Read from the stored runs (:func:`refresh_unqualified_runs`): the projects of
-    ``quarter`` whose run is long enough, joined with their rows from the run's first
-    quarter (``unqualified_run - 1`` quarters back) to ``quarter``: every quarter in that
-    range belongs to the run. ``latest`` also bounds the quarters read by a constant, so
-    that the read stays within a few quarters of the covering index however long the
-    runs are.
+    Read from the stored runs (:func:`refresh_unqualified_runs`, :func:`_runs_ending_at`).
     """
     rules = rules or grading.load_rules()
-    at, listed = _listed_projects(scope, filters, quarter, minimum)
     pq = project_quarter
-    first_quarter = _quarter_text(_quarter_number(at.c.quarter) - at.c.unqualified_run + 1)
-    in_run = [pq.c.estate_id == at.c.estate_id, pq.c.quarter >= first_quarter,
-              pq.c.quarter <= quarter]
-    if latest is not None:
-        in_run.append(pq.c.quarter >= quarters_back(quarter, latest - 1))
+    at, listed, in_run = _runs_ending_at(pq, "estate_id", quarter, minimum, latest)
     statement = (select(pq.c.estate_id, pq.c.quarter, pq.c.company_id, pq.c.households,
                         (pq.c.households * pq.c.score).label("score_weighted"),
                         pq.c.households.label("score_weight"), pq.c.unqualified_run)
-                 .join_from(at, pq, and_(*in_run)).where(listed))
+                 .join_from(at, pq, in_run)
+                 .where(and_(listed, area_clause(at.c.street_id, scope, _area_only(filters)))))
     frame = _frame(engine, statement, ["estate_id", "quarter", "company_id", "households",
                                        "score_weighted", "score_weight", "unqualified_run"])
     return _score_metrics(frame.sort_values(["estate_id", "quarter"], ignore_index=True),
+                          rules)
+
+
+def company_runs_at(engine: Engine, quarter: str, minimum: int = 1, latest: int | None = None,
+                    rules: grading.GradingRules | None = None) -> pd.DataFrame:
+    """The company-quarters (whole city) of every run of at least ``minimum`` 不合格
+    quarters that ends at ``quarter`` — only the run's ``latest`` quarters when given —
+    as :func:`company_quarters` gives them plus ``unqualified_run``; sorted by company and
+    quarter. The row at ``quarter`` holds the length of the whole run. Read from the
+    stored runs of ``company_quarter`` (:func:`refresh_company_quarters`)."""
+    rules = rules or grading.load_rules()
+    cq = company_quarter
+    at, listed, in_run = _runs_ending_at(cq, "company_id", quarter, minimum, latest)
+    statement = (select(cq.c.company_id, cq.c.quarter, cq.c.projects, cq.c.score_weighted,
+                        cq.c.score_weight, cq.c.unqualified_run)
+                 .join_from(at, cq, in_run).where(listed))
+    frame = _frame(engine, statement, ["company_id", "quarter", "projects", "score_weighted",
+                                       "score_weight", "unqualified_run"])
+    return _score_metrics(frame.sort_values(["company_id", "quarter"], ignore_index=True),
                           rules)
 
 
@@ -449,9 +524,9 @@ def overdue_by_company_year(engine: Engine, scope: Scope, year: int | None = Non
                             company_ids: list[int] | None = None, rollup: bool = True
                             ) -> pd.DataFrame:
     """Complaints and complaints answered on time per company and year (estate_month, or
-    its yearly district roll-up; only ``year`` and ``company_ids`` when given): company_id, year, complaints,
-    complaints_on_time, overdue, overdue_share (share of complaints not answered by their
-    deadline; 0 when there were none)."""
+    its yearly district roll-up; only ``year`` and ``company_ids`` when given):
+    company_id, year, complaints, complaints_on_time, overdue, overdue_share (share of
+    complaints not answered by their deadline; 0 when there were none)."""
     if _from_rollups(scope, None, rollup):
         em = company_district_year
         conditions = [rollups.area_condition(em.c.district_id, scope)]
@@ -860,8 +935,14 @@ def key_supervision_lists(engine: Engine, scope: Scope, filters: Filters,
     """
     rules = rules or grading.load_rules()
     period = filters.period_obj
-    recent = company_quarters(engine, scope, None, rules, key_supervision_window(period, rules))
-    quarter = last_assessed_quarter(recent, period)
+    # the whole city's company runs are stored; other scopes' are marked here
+    stored_runs = scope.is_everything
+    if stored_runs:
+        quarter = _last_company_quarter(engine, period)
+    else:
+        recent = company_quarters(engine, scope, None, rules,
+                                  key_supervision_window(period, rules))
+        quarter = last_assessed_quarter(recent, period)
     company_columns = ["company_id", "code", "name", "quarters", "recent_scores"]
     project_columns = ["estate_id", "estate_code", "estate_name", "street_name",
                        "street_name_en", "company_code", "company_name", "quarters",
@@ -889,11 +970,15 @@ def key_supervision_lists(engine: Engine, scope: Scope, filters: Filters,
         return pd.DataFrame(rows, columns=[entity, "quarters", "recent_scores"])
 
     def company_history() -> pd.DataFrame:
-        # runs end at ``quarter``: the listed companies' history after it changes none
-        marked = listed_with_history(
-            recent, lambda ids: company_quarters(engine, scope, None, rules, (None, quarter),
-                                                 company_ids=ids),
-            "company_id", quarter, rules)
+        if stored_runs:
+            marked = company_runs_at(engine, quarter, rules.key_supervision_quarters,
+                                     RUN_SCORES_SHOWN, rules).assign(key_supervision=True)
+        else:
+            # runs end at ``quarter``: the listed companies' history after it changes none
+            marked = listed_with_history(
+                recent, lambda ids: company_quarters(engine, scope, None, rules,
+                                                     (None, quarter), company_ids=ids),
+                "company_id", quarter, rules)
         if _area_only(filters) is None or marked.empty:
             return marked
         serving = companies_in_area(engine, scope, filters, period.first_month,
@@ -922,6 +1007,15 @@ def key_supervision_lists(engine: Engine, scope: Scope, filters: Filters,
                     .sort_values("estate_code"))
     return quarter, company_list.reset_index(drop=True), \
         project_list[project_columns].reset_index(drop=True)
+
+
+def _last_company_quarter(engine: Engine, period: Period) -> str | None:
+    """The latest quarter of ``period`` in which a company was assessed (whole city)."""
+    first, last = quarters_of(period)
+    cq = company_quarter
+    with engine.connect() as conn:
+        return conn.execute(select(func.max(cq.c.quarter)).where(
+            and_(cq.c.quarter >= first, cq.c.quarter <= last))).scalar()
 
 
 def estate_names(engine: Engine, scope: Scope, estate_ids: list[int] | None = None,

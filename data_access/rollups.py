@@ -29,6 +29,7 @@ from data_access.aggregates import estate_month_sums
 from data_access.filters import Filters, Scope, district_area_clause
 from data_access.schema import (
     COMPLAINT_STREET_SUM_COLUMNS,
+    ROLLUP_TABLES,
     SUMMARY_SUM_COLUMNS,
     company_district_month,
     company_district_quarter,
@@ -145,8 +146,8 @@ _QUARTERLY = ((company_district_quarter, _company_quarter_select, lambda t: t.c.
 
 
 def clear_summaries(conn: Connection) -> None:
-    """Empty the roll-ups."""
-    for table, _select, _period in (*_MONTHLY, *_YEARLY, *_QUARTERLY):
+    """Empty the roll-ups (``company_quarter`` too, which data_access.grades refreshes)."""
+    for table in ROLLUP_TABLES:
         conn.execute(delete(table))
 
 

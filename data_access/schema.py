@@ -536,6 +536,23 @@ company_district_quarter = Table(
           "projects", "score_weighted", "score_weight"),
 )
 
+#: ``company_district_quarter`` summed over the districts: each company's city-wide score
+#: sums per quarter, with its run of 不合格 quarters (data_access.grades
+#: .refresh_company_quarters) — the whole city's key-supervision list of a quarter is a
+#: read of that quarter.
+company_quarter = Table(
+    "company_quarter",
+    metadata,
+    Column("quarter", String(7), primary_key=True),
+    Column("company_id", Integer, primary_key=True),
+    Column("projects", Integer, nullable=False),
+    Column("score_weighted", Float, nullable=False, comment="Σ households × score"),
+    Column("score_weight", Integer, nullable=False, comment="Σ households"),
+    Column("unqualified_run", Integer, nullable=False, server_default="0",
+           comment="consecutive quarters graded 不合格 ending at this one (0: graded better)"),
+    Index("ix_company_quarter_company", "company_id", "quarter"),
+)
+
 #: ``project_quarter`` summed per street and quarter (every project, with or without a
 #: company): the assessment scores of the KPI charts and which quarters were assessed.
 street_quarter = Table(
@@ -565,7 +582,7 @@ complaint_district_month = Table(
 )
 
 ROLLUP_TABLES = (company_district_month, company_district_year, company_district_quarter,
-                 street_quarter, complaint_district_month)
+                 company_quarter, street_quarter, complaint_district_month)
 
 SUMMARY_TABLES = (month_calendar, estate_month, estate_year, street_month, project_quarter,
                   project_year, complaint_repeat, complaint_month, complaint_street_month,

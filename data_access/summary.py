@@ -444,6 +444,7 @@ def _rebuild(conn: Connection) -> RefreshResult:
     for area in AREA_SUMMARIES:
         area.refresh_summaries(conn)
     rollups.refresh_summaries(conn)
+    grades.refresh_company_quarters(conn)
     if conn.dialect.name == "postgresql":
         # Fresh planner statistics for every table just rewritten (and the raw ones a
         # bulk load filled before): until autovacuum gets to them, PostgreSQL plans on
@@ -467,6 +468,8 @@ _refresh_key = Table(
 _ESTATE_MONTHS, _COMPLAINT_MONTHS, _STREET_MONTHS, _PROJECT_QUARTERS = (
     "estate_month", "complaint_month", "street_month", "project_quarter")
 _ESTATE_YEARS, _PROJECT_YEARS = "estate_year", "project_year"
+#: Quarters (whatever estate or district) are stored with key_id 0.
+_QUARTERS = "quarter"
 _DISTRICT_MONTHS, _DISTRICT_QUARTERS, _DISTRICT_YEARS = (
     "district_month", "district_quarter", "district_year")
 
@@ -504,6 +507,11 @@ class _StoredKeys:
     def __call__(self, id_column: ColumnElement, period_column: ColumnElement
                  ) -> ColumnElement:
         return tuple_(id_column, period_column).in_(self._select())
+
+    def periods(self, period_column: ColumnElement) -> ColumnElement:
+        """The condition keeping the rows whose period is among the keys' (any id)."""
+        return period_column.in_(select(_refresh_key.c.period).where(
+            _refresh_key.c.kind == self.kind).distinct())
 
     def ids(self, id_column: ColumnElement) -> ColumnElement:
         """The condition keeping the rows whose id is among the keys' (any period)."""
@@ -599,5 +607,8 @@ def _refresh_changed(conn: Connection, changes: SummaryChanges, months: list[str
             if district_quarters else None,
             _store_keys(conn, _DISTRICT_YEARS, district_years) if district_years else None,
             everything=False)
+    if district_quarters:
+        grades.refresh_company_quarters(conn, _store_keys(
+            conn, _QUARTERS, {(0, quarter) for _, quarter in district_quarters}).periods)
     return RefreshResult(full=False, street_months=frozenset(street_months),
                          project_quarters=frozenset(project_quarters))

@@ -183,6 +183,7 @@ class Sentinels:
             refresh_estate_years(conn)
             refresh_project_years(conn)
             rollups.refresh_summaries(conn)
+            grades.refresh_company_quarters(conn)
 
 
 def plant_everywhere_but(engine: Engine, street_id: int, estate_id: int) -> Sentinels:

@@ -44,7 +44,7 @@ NEW_SUMMARY_COLUMNS = {"project_quarter": ("unqualified_run",)}
 #: Tables revisions after 0001 create.
 NEW_TABLES = {"complaint_street_month", "estate_year", "project_year",
               "company_district_month", "company_district_year", "company_district_quarter",
-              "street_quarter", "complaint_district_month"}
+              "company_quarter", "street_quarter", "complaint_district_month"}
 # Tables the fixture city leaves empty: every other table holds rows, so comparing
 # contents before and after a migration compares real data.
 EMPTY_IN_FIXTURE_CITY = {"complaint_repeat"}

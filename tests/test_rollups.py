@@ -165,6 +165,41 @@ def test_company_district_quarter_sums_project_quarter(city):
                      ["company_id", "district_id", "quarter"])
 
 
+def test_company_quarter_sums_the_districts(city):
+    districts = read_table(city, "company_district_quarter")
+    keys = ["quarter", "company_id"]
+    expected = districts.groupby(keys)[["projects", "score_weighted", "score_weight"]].sum()
+    stored = read_table(city, "company_quarter")
+    assert_same_rows(stored.drop(columns="unqualified_run"), expected.reset_index(), keys)
+
+
+def test_stored_company_runs_match_marking_the_whole_history(demo_engine):
+    marked = grades.mark_key_supervision(grades.company_quarters(demo_engine, EVERYTHING),
+                                         "company_id")
+    stored = read_table(demo_engine, "company_quarter")
+    assert dict(zip(zip(stored["company_id"], stored["quarter"]), stored["unqualified_run"])) \
+        == dict(zip(zip(marked["company_id"], marked["quarter"]), marked["unqualified_run"]))
+    assert stored["unqualified_run"].max() >= 3
+
+
+def test_the_whole_citys_key_supervision_list_equals_marking_every_district(demo_engine):
+    """Scope.everything reads the stored company runs; the same city as a scope of every
+    district marks them from the quarterly sums: the same lists."""
+    codes = district_codes(demo_engine)
+    every_district = Scope(district_codes=frozenset(codes))
+    listed = 0
+    quarters = sorted(read_table(demo_engine, "company_quarter")["quarter"].unique())
+    for period in (*quarters, "2019", "2020"):
+        for filters in (Filters(period), Filters(period, codes[0])):
+            stored = grades.key_supervision_lists(demo_engine, EVERYTHING, filters)
+            marked = grades.key_supervision_lists(demo_engine, every_district, filters)
+            assert stored[0] == marked[0]
+            for ours, theirs in zip(stored[1:], marked[1:]):
+                pd.testing.assert_frame_equal(ours, theirs, obj=f"{filters}")
+            listed += len(stored[1])
+    assert listed > 0
+
+
 def test_street_quarter_sums_every_project_quarter(city):
     projects = read_table(city, "project_quarter")
     expected = _project_sums(projects, ["street_id", "quarter", "district_id"])

@@ -15,6 +15,9 @@
 * ``project_year``: ``project_quarter``'s scores per estate, street and year with the
   company of the latest quarter, for a year's quality–price match; filled from
   ``project_quarter``.
+* ``company_quarter``: ``company_district_quarter`` summed over the districts, with each
+  company's run of 不合格 quarters, for the whole city's key-supervision list; filled from
+  the district roll-up.
 * ``complaint_month`` gets an index on (company_id, month), for a company's complaints
   by category.
 
@@ -55,6 +58,9 @@ _company_district_month = sa.table("company_district_month", *[sa.column(name) f
     "year", "district_id", "company_id", "households", *_SUMS)])
 _estate_month = sa.table("estate_month", *[sa.column(name) for name in (
     "year", "street_id", "estate_id", "households", "complaints")])
+_company_district_quarter = sa.table("company_district_quarter", *[
+    sa.column(name) for name in ("quarter", "company_id", "projects", "score_weighted",
+                                 "score_weight")])
 _project_quarter = sa.table("project_quarter", *[sa.column(name) for name in (
     "estate_id", "quarter", "street_id", "company_id", "households", "score",
     "unqualified_run")])
@@ -68,22 +74,22 @@ def _qualified_from() -> float:
     return load_rules().qualified_from
 
 
-def _fill_runs() -> None:
-    pq = _project_quarter
-    quarter_number = (sa.cast(sa.func.substr(pq.c.quarter, 1, 4), sa.Integer) * 4
-                      + sa.cast(sa.func.substr(pq.c.quarter, 7, 1), sa.Integer))
-    unqualified = (sa.select(pq.c.estate_id, pq.c.quarter,
-                             (quarter_number - sa.func.row_number().over(
-                                 partition_by=pq.c.estate_id, order_by=pq.c.quarter)
-                              ).label("island"))
-                   .where(pq.c.score < _qualified_from()).subquery("unqualified"))
-    runs = sa.select(unqualified.c.estate_id, unqualified.c.quarter,
-                     sa.func.row_number().over(
-                         partition_by=(unqualified.c.estate_id, unqualified.c.island),
-                         order_by=unqualified.c.quarter).label("run")).subquery("runs")
-    op.execute(pq.update()
-               .where(sa.and_(pq.c.estate_id == runs.c.estate_id,
-                              pq.c.quarter == runs.c.quarter))
+def _fill_runs(table, entity, unqualified) -> None:
+    """``table.unqualified_run``: consecutive quarters of ``entity`` where ``unqualified``
+    holds, ending at each row (gaps and islands: quarter number − row number is constant
+    along consecutive quarters)."""
+    quarter_number = (sa.cast(sa.func.substr(table.c.quarter, 1, 4), sa.Integer) * 4
+                      + sa.cast(sa.func.substr(table.c.quarter, 7, 1), sa.Integer))
+    rows = (sa.select(entity.label("entity"), table.c.quarter,
+                      (quarter_number - sa.func.row_number().over(
+                          partition_by=entity, order_by=table.c.quarter)).label("island"))
+            .where(unqualified).subquery("unqualified"))
+    runs = sa.select(rows.c.entity, rows.c.quarter,
+                     sa.func.row_number().over(partition_by=(rows.c.entity, rows.c.island),
+                                               order_by=rows.c.quarter).label("run")
+                     ).subquery("runs")
+    op.execute(table.update()
+               .where(sa.and_(entity == runs.c.entity, table.c.quarter == runs.c.quarter))
                .values(unqualified_run=runs.c.run))
 
 
@@ -92,7 +98,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column(
             "unqualified_run", sa.Integer(), nullable=False, server_default="0",
             comment="consecutive quarters graded 不合格 ending at this one (0: graded better)"))
-    _fill_runs()
+    pq = _project_quarter
+    _fill_runs(pq, pq.c.estate_id, pq.c.score < _qualified_from())
     op.drop_index("ix_project_quarter_quarter", table_name="project_quarter")
     op.create_index("ix_project_quarter_quarter", "project_quarter",
                     [*_PROJECT_QUARTER_COLUMNS, "unqualified_run"])
@@ -158,6 +165,30 @@ def upgrade() -> None:
     )
     _fill_project_years(project_year)
 
+    company_quarter = op.create_table(
+        "company_quarter",
+        sa.Column("quarter", sa.String(length=7), nullable=False),
+        sa.Column("company_id", sa.Integer(), nullable=False),
+        sa.Column("projects", sa.Integer(), nullable=False),
+        sa.Column("score_weighted", sa.Float(), nullable=False, comment="Σ households × score"),
+        sa.Column("score_weight", sa.Integer(), nullable=False, comment="Σ households"),
+        sa.Column("unqualified_run", sa.Integer(), nullable=False, server_default="0",
+                  comment="consecutive quarters graded 不合格 ending at this one "
+                          "(0: graded better)"),
+        sa.PrimaryKeyConstraint("quarter", "company_id"),
+    )
+    op.create_index("ix_company_quarter_company", "company_quarter", ["company_id", "quarter"])
+    dq = _company_district_quarter
+    op.execute(company_quarter.insert().from_select(
+        ["quarter", "company_id", "projects", "score_weighted", "score_weight"],
+        sa.select(dq.c.quarter, dq.c.company_id, sa.func.sum(dq.c.projects),
+                  sa.func.sum(dq.c.score_weighted), sa.func.sum(dq.c.score_weight))
+        .group_by(dq.c.quarter, dq.c.company_id)))
+    cq = company_quarter
+    score = sa.case((cq.c.score_weight > 0,
+                     cq.c.score_weighted / sa.cast(cq.c.score_weight, sa.Float)))
+    _fill_runs(cq, cq.c.company_id, score < _qualified_from())
+
     op.create_index("ix_complaint_month_company", "complaint_month", ["company_id", "month"])
 
 
@@ -180,6 +211,7 @@ def _fill_project_years(project_year) -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_complaint_month_company", table_name="complaint_month")
+    op.drop_table("company_quarter")
     op.drop_table("project_year")
     op.drop_table("estate_year")
     op.drop_table("company_district_year")
