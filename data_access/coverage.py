@@ -90,7 +90,8 @@ def _score_and_grade(components: pd.DataFrame) -> pd.DataFrame:
 
 _ESTATE_READ = ["estate_id", "code", "name", "longitude", "latitude", "households",
                 "floor_area_m2", "build_year", "fee_yuan_m2_month", "management_mode",
-                "company_code", "company_name", "street_id"]
+                "company_id", "street_id"]
+_COMPANY_READ = ["company_id", "company_code", "company_name"]
 _STREET_READ = ["street_id", "street_code", "street_name", "street_name_en",
                 "district_code", "district_name", "district_name_en"]
 
@@ -108,14 +109,14 @@ def estates(engine: Engine, scope: Scope, filters: Filters, month: str) -> pd.Da
         select(estate.c.id, estate.c.code, estate.c.name, estate.c.longitude,
                estate.c.latitude, em.c.households, estate.c.floor_area_m2,
                estate.c.build_year, estate.c.fee_yuan_m2_month, em.c.management_mode,
-               company.c.code, company.c.name, em.c.street_id)
-        .select_from(estate.join(em, and_(em.c.estate_id == estate.c.id, em.c.month == month))
-                     .outerjoin(company, company.c.id == em.c.company_id))
+               em.c.company_id, em.c.street_id)
+        .select_from(estate.join(em, and_(em.c.estate_id == estate.c.id, em.c.month == month)))
         # the month's street (the estate's): lets a street or district filter use the
         # (street, month) index instead of reading the whole month
         .where(area_clause(em.c.street_id, scope, filters)))
-    # Street and district names come from a small lookup: joined in SQL they would be
-    # converted once per estate.
+    # Street, district and company names come from small lookups: joined in SQL they
+    # would be converted once per estate.
+    company_statement = select(company.c.id, company.c.code, company.c.name)
     street_statement = (
         select(street.c.id, street.c.code, street.c.name, street.c.name_en, district.c.code,
                district.c.name, district.c.name_en)
@@ -134,6 +135,7 @@ def estates(engine: Engine, scope: Scope, filters: Filters, month: str) -> pd.Da
         if frame.empty:
             return pd.DataFrame(columns=ESTATE_COLUMNS)
         streets = read_frame(conn, street_statement, _STREET_READ)
+        companies = read_frame(conn, company_statement, _COMPANY_READ)
         score_columns = ["estate_id", "score_weighted", "score_weight"]
         scores = (read_frame(conn, score_statement, score_columns) if quarter is not None
                   else pd.DataFrame(columns=score_columns))
@@ -142,6 +144,11 @@ def estates(engine: Engine, scope: Scope, filters: Filters, month: str) -> pd.Da
     frame = (frame.sort_values("code", ignore_index=True)
              .merge(streets, on="street_id", how="left")
              .merge(scores, on="estate_id", how="left"))
+    named = companies.set_index("company_id")
+    for column in ("company_code", "company_name"):
+        # None, not NaN, for an estate without a company (as an outer join gives)
+        frame[column] = frame["company_id"].map(named[column]).astype(object)
+        frame.loc[frame[column].isna(), column] = None
     scored = _score_and_grade(frame[["score_weighted", "score_weight"]])
     frame["assessment_score"] = scored["assessment_score"]
     frame["grade"] = scored["grade"].astype(object).where(scored["grade"].notna(), None)
