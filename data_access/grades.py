@@ -29,12 +29,19 @@ Quality–price match (质价相符): an estate's fee tier (from its fee per m²
 compared with the highest tier its grade in the period supports; a higher tier is a
 mismatch with gap = fee tier − supported tier.
 
-Queries read summary tables only (project_quarter, project_dimension_quarter,
-estate_month, complaint_month) and apply the viewer's scope with ``area_clause``. When
-scope ∩ area is whole districts (:func:`rollups.serves`), the company sums come from the
-district roll-ups instead (company_district_quarter, company_district_month,
-street_quarter): the same sums from a few per cent of the rows. The readers take
+Queries read summary tables only (project_quarter, project_year,
+project_dimension_quarter, estate_month, complaint_month) and apply the viewer's scope
+with ``area_clause``. When scope ∩ area is whole districts (:func:`rollups.serves`), the
+company sums come from the district roll-ups instead (company_district_quarter,
+company_district_month, company_district_year, street_quarter; company_quarter for the
+whole city): the same sums from a few per cent of the rows. The readers take
 ``rollup=False`` to read the estate-level tables, which tests compare them with.
+
+Runs of 不合格 quarters are stored (``project_quarter.unqualified_run``,
+``company_quarter.unqualified_run``; :func:`refresh_unqualified_runs`,
+:func:`refresh_company_quarters`), so a key-supervision list reads one quarter and the
+latest quarters of each run; a scope other than the whole city marks its companies' runs
+from their quarterly sums (:func:`mark_key_supervision`), with the same result.
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ from sqlalchemy import (
     Engine,
     Float,
     Integer,
+    Select,
     String,
     and_,
     case,
@@ -288,6 +296,8 @@ def company_quarters(engine: Engine, scope: Scope, filters: Filters | None = Non
     ``quarters[1]`` when given, either bound None for open).
 
     Columns: company_id, quarter, projects, score_weighted, score_weight, score, grade.
+    Read from ``company_quarter`` for the whole city without an area filter, from the
+    district roll-up for whole districts, from ``project_quarter`` otherwise.
     """
     rules = rules or grading.load_rules()
     if _from_rollups(scope, filters, rollup) and scope.is_everything \
@@ -1019,7 +1029,8 @@ def _last_company_quarter(engine: Engine, period: Period) -> str | None:
 
 
 def estate_names(engine: Engine, scope: Scope, estate_ids: list[int] | None = None,
-                 filters: Filters | None = None, among=None) -> pd.DataFrame:
+                 filters: Filters | None = None, among: Select | None = None
+                 ) -> pd.DataFrame:
     """estate_id, estate_code, estate_name, street_name, street_name_en, fee, longitude,
     latitude of the given estates in scope, or of every estate in scope ∩ the filters'
     area (one read rather than a list of thousands of ids) — only those whose id the
