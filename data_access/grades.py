@@ -183,13 +183,21 @@ def refresh_company_quarters(conn: Connection,
                              ) -> None:
     """Recompute ``company_quarter`` from ``company_district_quarter`` inside the caller's
     transaction — every row, or the rows of the quarters ``quarters`` keeps (a condition
-    on a quarter column) — and the runs of the companies assessed in them (all their
-    quarters). 不合格: the registry's score (score_weighted ÷ score_weight, unset without
-    households) below the 合格 threshold. Call after the district roll-ups."""
+    on a quarter column) — and the runs of the companies assessed in them before or after
+    (all their quarters). 不合格: the registry's score (score_weighted ÷ score_weight,
+    unset without households) below the 合格 threshold. Call after the district
+    roll-ups."""
     cq, dq = company_quarter, company_district_quarter
+
+    def assessed() -> set[int]:
+        return set(conn.execute(select(cq.c.company_id).distinct()
+                                .where(quarters(cq.c.quarter))).scalars())
+
     if quarters is None:
         conn.execute(delete(cq))
     else:
+        # a company no longer assessed in those quarters has its later runs moved too
+        before = assessed()
         conn.execute(delete(cq).where(quarters(cq.c.quarter)))
     sums = {"projects": func.sum(dq.c.projects),
             "score_weighted": func.sum(dq.c.score_weighted),
@@ -200,16 +208,10 @@ def refresh_company_quarters(conn: Connection,
         source = source.where(quarters(dq.c.quarter))
     conn.execute(insert(cq).from_select(
         ["quarter", "company_id", *sums], source.group_by(dq.c.quarter, dq.c.company_id)))
-    assessed = select(cq.c.company_id).distinct()
-    if quarters is not None:
-        assessed = assessed.where(quarters(cq.c.quarter))
-
-    def assessed_in_quarters(column: ColumnElement) -> ColumnElement:
-        return column.in_(assessed)
-
+    touched = None if quarters is None else sorted(before | assessed())
     score = case((cq.c.score_weight > 0, cq.c.score_weighted / cast(cq.c.score_weight, Float)))
     _refresh_runs(conn, cq, cq.c.company_id, score < grading.load_rules().qualified_from,
-                  None if quarters is None else assessed_in_quarters)
+                  None if touched is None else lambda column: column.in_(touched))
 
 
 # --- small helpers ---------------------------------------------------------------------------

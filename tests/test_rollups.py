@@ -32,6 +32,7 @@ from data_access.schema import (
     COMPLAINT_STREET_SUM_COLUMNS,
     ROLLUP_TABLES,
     SUMMARY_SUM_COLUMNS,
+    company_district_quarter,
     district,
     estate_month,
     project_quarter,
@@ -180,6 +181,33 @@ def test_stored_company_runs_match_marking_the_whole_history(demo_engine):
     assert dict(zip(zip(stored["company_id"], stored["quarter"]), stored["unqualified_run"])) \
         == dict(zip(zip(marked["company_id"], marked["quarter"]), marked["unqualified_run"]))
     assert stored["unqualified_run"].max() >= 3
+
+
+def test_a_company_leaving_a_quarter_moves_its_later_runs(demo_url, tmp_path):
+    """An incremental refresh of one quarter in which a company is no longer assessed
+    recomputes that company's later runs too, and equals a full refresh."""
+    dq = company_district_quarter
+    with database_copy(demo_url, tmp_path) as url:
+        engine = make_engine(url)
+        try:
+            stored = read_table(engine, "company_quarter")
+            at = stored[stored["unqualified_run"] >= 3].iloc[0]
+            company_id, quarter = int(at["company_id"]), at["quarter"]
+            before = grades.quarter_key(grades.quarter_index(quarter) - 1)
+            with engine.begin() as conn:
+                conn.execute(delete(dq).where((dq.c.company_id == company_id)
+                                              & (dq.c.quarter == before)))
+                grades.refresh_company_quarters(conn, lambda column: column == before)
+            incremental = read_table(engine, "company_quarter")
+            runs = incremental.set_index(["company_id", "quarter"])["unqualified_run"]
+            assert (company_id, before) not in runs.index
+            assert runs[(company_id, quarter)] == 1
+            with engine.begin() as conn:
+                grades.refresh_company_quarters(conn)
+            assert_same_rows(read_table(engine, "company_quarter"), incremental,
+                             ["quarter", "company_id"])
+        finally:
+            engine.dispose()
 
 
 def test_the_whole_citys_key_supervision_list_equals_marking_every_district(demo_engine):
