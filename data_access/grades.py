@@ -943,7 +943,9 @@ def key_supervision_lists(engine: Engine, scope: Scope, filters: Filters,
     :data:`RUN_SCORES_SHOWN` quarters, oldest first). projects: estate code, estate name,
     street name/name_en, company code/name, quarters, recent_scores. Companies are
     decided on the whole scope and listed when they serve an estate in the area; projects
-    are those in scope ∩ area.
+    are those in scope ∩ area. Projects' runs, and the whole city's companies', are the
+    stored ones: 不合格 as graded by the thresholds of the last summary refresh, whatever
+    ``rules`` says (``rules`` gives the run length that lists).
     """
     rules = rules or grading.load_rules()
     period = filters.period_obj
