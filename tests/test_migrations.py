@@ -22,6 +22,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, inspect, select
 
 from data_access import cli, queries
 from data_access.config import DB_URL_ENV, PROJECT_ROOT
+from data_access.demo import build_demo
 from data_access.engine import make_engine
 from data_access.filters import Filters, Scope
 from data_access.loading import bulk_insert
@@ -290,3 +291,34 @@ def test_app_explains_an_out_of_date_shared_database(monkeypatch):
             migrated.run()
             assert not migrated.exception and not migrated.error
             assert len(migrated.metric) >= 3
+
+
+#: What revision 0006 adds and fills, by table (the columns compared).
+REVISION_0006_FILLS = {
+    "project_quarter": ["estate_id", "quarter", "unqualified_run"],
+    "company_quarter": ["quarter", "company_id", "projects", "score_weighted", "score_weight",
+                        "unqualified_run"],
+    "company_district_year": ["year", "district_id", "company_id", "household_months",
+                              "complaints", "households_billed", "respondents_year"],
+    "estate_year": ["year", "street_id", "estate_id", "household_months", "complaints"],
+    "project_year": ["year", "estate_id", "street_id", "quarters", "score_weighted",
+                     "score_weight", "last_quarter", "last_company_id"],
+}
+
+
+def test_revision_0006_fills_what_a_refresh_writes(blank_db_url):
+    """On the test-scale demo (long runs of 不合格 quarters, projects and companies),
+    going back to 0005 and up again gives the very rows the refresh wrote."""
+    engine = make_engine(blank_db_url)
+    build_demo(engine, scale="test", seed=7, end_month="2020-12")
+    refreshed = table_rows(engine, REVISION_0006_FILLS)
+    runs = [row[-1] for row in refreshed["project_quarter"]]
+    company_runs = [row[-1] for row in refreshed["company_quarter"]]
+    assert max(runs) >= 5 and max(company_runs) >= 3
+    assert all(refreshed[name] for name in REVISION_0006_FILLS)
+
+    assert migrate(engine, "0005").after == "0005"
+    assert "unqualified_run" not in columns_by_table(engine)["project_quarter"]
+    migrate(engine)
+    assert table_rows(engine, REVISION_0006_FILLS) == refreshed
+    engine.dispose()
