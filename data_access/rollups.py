@@ -84,12 +84,12 @@ def _company_year_select(selected: DistrictPeriods | None):
                **{name: func.sum(cm.c[name]) for name in SUMMARY_SUM_COLUMNS}}
     statement = (select(*[expr.label(name) for name, expr in columns.items()])
                  .where(true() if selected is None
-                        else selected(cm.c.district_id, _year_key(cm.c.year)))
+                        else selected(cm.c.district_id, year_text(cm.c.year)))
                  .group_by(cm.c.year, cm.c.district_id, cm.c.company_id))
     return list(columns), statement
 
 
-def _year_key(year_column) -> ColumnElement:
+def year_text(year_column) -> ColumnElement:
     """A year column as the text the refresh keys hold ('2024')."""
     return cast(year_column, String)
 
@@ -140,7 +140,7 @@ def _complaint_month_select(selected: DistrictPeriods | None):
 # yearly roll-up sums the monthly one.
 _MONTHLY = ((company_district_month, _company_month_select, lambda t: t.c.month),
             (complaint_district_month, _complaint_month_select, lambda t: t.c.month))
-_YEARLY = ((company_district_year, _company_year_select, lambda t: _year_key(t.c.year)),)
+_YEARLY = ((company_district_year, _company_year_select, lambda t: year_text(t.c.year)),)
 _QUARTERLY = ((company_district_quarter, _company_quarter_select, lambda t: t.c.quarter),
               (street_quarter, _street_quarter_select, lambda t: t.c.quarter))
 

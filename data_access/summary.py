@@ -294,20 +294,27 @@ def _estate_year_select(selected: KeyFilter | None = None):
     statement = select(*[expr.label(name) for name, expr in columns.items()]).group_by(
         em.c.year, em.c.street_id, em.c.estate_id)
     if selected is not None:
-        statement = statement.where(selected(em.c.estate_id, _year_text(em.c.year)))
+        statement = statement.where(selected(em.c.estate_id, rollups.year_text(em.c.year)))
     return list(columns), statement
+
+
+def _replace_estate_years(conn: Connection, table: Table, source,
+                          selected: KeyFilter | None) -> None:
+    """Delete ``table``'s rows — every one, or the (estate, year) pairs ``selected`` keeps
+    (years as text) — and insert them again from ``source(selected)`` (names, select)."""
+    if selected is None:
+        conn.execute(delete(table))
+    else:
+        conn.execute(delete(table).where(
+            selected(table.c.estate_id, rollups.year_text(table.c.year))))
+    names, statement = source(selected)
+    conn.execute(insert(table).from_select(names, statement))
 
 
 def refresh_estate_years(conn: Connection, selected: KeyFilter | None = None) -> None:
     """Recompute ``estate_year`` from ``estate_month`` inside the caller's transaction:
     every row, or only the (estate, year) pairs ``selected`` keeps (years as text)."""
-    if selected is None:
-        conn.execute(delete(estate_year))
-    else:
-        conn.execute(delete(estate_year).where(
-            selected(estate_year.c.estate_id, _year_text(estate_year.c.year))))
-    names, statement = _estate_year_select(selected)
-    conn.execute(insert(estate_year).from_select(names, statement))
+    _replace_estate_years(conn, estate_year, _estate_year_select, selected)
 
 
 def _project_year_select(selected: KeyFilter | None = None):
@@ -335,18 +342,7 @@ def refresh_project_years(conn: Connection, selected: KeyFilter | None = None) -
     """Recompute ``project_year`` from ``project_quarter`` inside the caller's
     transaction: every row, or only the (estate, year) pairs ``selected`` keeps (years as
     text)."""
-    if selected is None:
-        conn.execute(delete(project_year))
-    else:
-        conn.execute(delete(project_year).where(
-            selected(project_year.c.estate_id, _year_text(project_year.c.year))))
-    names, statement = _project_year_select(selected)
-    conn.execute(insert(project_year).from_select(names, statement))
-
-
-def _year_text(year_column) -> ColumnElement:
-    """A year column as the text the refresh keys hold ('2024')."""
-    return cast(year_column, String)
+    _replace_estate_years(conn, project_year, _project_year_select, selected)
 
 
 def _street_month_select(selected: KeyFilter | None = None):
